@@ -1,0 +1,204 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { type AccountCommand, type AccountState, accountKind } from '../../actors/account/account.ts';
+import { BillingClock } from '../../actors/billing/clock.ts';
+import { openBillingIndex } from '../../actors/billing/index.ts';
+import { BILLING_TOPIC, type BillingProgress } from '../../actors/billing/run.ts';
+import { openSqliteJournal } from '../../actors/journal/sqlite.ts';
+import type { NewEvent } from '../../actors/journal/types.ts';
+import { LocalBus } from '../../actors/runtime/bus.ts';
+import { ManualClock } from '../../actors/runtime/clock.ts';
+import type { Envelope } from '../../actors/runtime/envelope.ts';
+import { type Cause, isRejected } from '../../actors/runtime/kind.ts';
+import { ActorSystem } from '../../actors/runtime/system.ts';
+
+// One billing run over BENCH_ACCOUNTS (1,000,000) accounts on an hourly tariff, at the top
+// of the hour after they were set up: each account is activated from the journal, charged
+// one period (durable before its tick answers), and passivated again.
+//
+// Set-up (not measured) writes each account's history straight into the journal in large
+// group commits: the events are made by the account kind's own decide/evolve, with the
+// envelopes the runtime writes, so the run recovers exactly what real accounts would hold.
+
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1_000_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
+/** A file name: the run alone (not the set-up) is CPU-profiled into it. */
+const PROFILE = process.env.BENCH_PROFILE;
+/** A folder that keeps the set-up journal between runs (delete it when done). */
+const SETUP_CACHE = process.env.BENCH_SETUP_CACHE;
+const SETUP_CHUNK = 10_000;
+
+/** Moscow wall time (UTC+3, no DST) as an instant. */
+const msk = (y: number, m: number, d: number, h: number, mi = 0) => Date.UTC(y, m - 1, d, h - 3, mi);
+const SET_UP_AT = msk(2026, 3, 10, 12, 20);
+const RUN_AT = msk(2026, 3, 10, 13);
+const cashier: Cause = { type: 'staff', id: 'cashier-1' };
+
+const SET_UP: AccountCommand[] = [
+  { type: 'Open', subscriberId: null },
+  { type: 'TopUp', amount: 500_00, source: 'cash', reference: 'bench' },
+  {
+    type: 'AssignTariff',
+    tariff: { tariffId: 'home-100', name: 'Home 100', billing: 'hourly', pricePerMonth: 720_00 },
+  },
+];
+
+/** The journal batch of one account, as the runtime would have appended it. */
+function history(id: string): NewEvent<Envelope>[] {
+  let state: AccountState = accountKind.initial(id);
+  const out: NewEvent<Envelope>[] = [];
+  for (const command of SET_UP) {
+    const decision = accountKind.decide(state, command, { id, now: SET_UP_AT, cause: cashier });
+    if (isRejected(decision)) throw decision.reject;
+    for (const event of decision.events) {
+      state = accountKind.evolve(state, event);
+      out.push({
+        sequenceNumber: out.length + 1,
+        createdAt: SET_UP_AT,
+        data: { event, by: cashier, at: SET_UP_AT },
+      });
+    }
+  }
+  return out;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/** Writes the accounts' histories into a new journal file. */
+async function setUp(file: string): Promise<void> {
+  const journal = await openSqliteJournal({ file });
+  const started = performance.now();
+  for (let from = 0; from < ACCOUNTS; from += SETUP_CHUNK) {
+    const appends: Promise<unknown>[] = [];
+    for (let i = from; i < Math.min(ACCOUNTS, from + SETUP_CHUNK); i++) {
+      const id = `A${i}`;
+      appends.push(journal.append({ key: `account:${id}`, events: history(id) }));
+    }
+    await Promise.all(appends);
+    if ((from / SETUP_CHUNK) % 20 === 19) console.log(`  set up ${from + SETUP_CHUNK} accounts`);
+  }
+  const events = await journal.lastPosition();
+  await journal.close();
+  console.log(
+    `set-up: ${ACCOUNTS} accounts, ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
+
+export async function run(): Promise<void> {
+  console.log(
+    `load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')} on ${cpus().length} CPUs; ${ACCOUNTS} accounts, ${CONCURRENCY} ticks in flight`,
+  );
+  const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'abonent-bench-billing-'));
+  const file = join(dir, 'journal.sqlite');
+  // An interrupted bench must not leave gigabytes behind.
+  const interrupted = () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    if (SETUP_CACHE) {
+      // Iterating on the run: set up once into the cache, then start each time from a copy.
+      const base = join(SETUP_CACHE, `billing-run-${ACCOUNTS}.sqlite`);
+      if (!existsSync(base)) await setUp(base);
+      copyFileSync(base, file);
+    } else await setUp(file);
+    const commits = { count: 0, events: 0, ms: 0 };
+    const journal = await openSqliteJournal({
+      file,
+      observer: ({ events, ms }) => {
+        commits.count++;
+        commits.events += events;
+        commits.ms += ms;
+      },
+    });
+    let started = performance.now();
+
+    const clock = new ManualClock(RUN_AT);
+    const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+    const bus = new LocalBus();
+    const system = new ActorSystem({ journal, log, clock, bus }).register(accountKind);
+    await system.start();
+    started = performance.now();
+    const { index, close } = await openBillingIndex(journal, system);
+    console.log(
+      `billing index: ${index.size} accounts from the journal in ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
+        `heap ${mb(process.memoryUsage().heapUsed)} MB`,
+    );
+
+    let shown = 0;
+    bus.subscribe(BILLING_TOPIC, (message) => {
+      const p = message.event as BillingProgress;
+      if (performance.now() - shown < 1000 && p.finishedAt === undefined) return;
+      shown = performance.now();
+      console.log(
+        `  ${p.done}/${p.total} accounts, ${p.charged} charged, ${p.failed} failed; ` +
+          `rss ${mb(process.memoryUsage().rss)} MB, ${system.activeActors} live actors`,
+      );
+    });
+    const billing = new BillingClock({
+      system,
+      index,
+      clock,
+      log,
+      bus,
+      maxCatchUp: 744,
+      concurrency: CONCURRENCY,
+      maxSleepMs: 3_600_000,
+    });
+    const before = await journal.lastPosition();
+    Object.assign(commits, { count: 0, events: 0, ms: 0 });
+    const profiler = PROFILE ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    const cpu = process.cpuUsage();
+    started = performance.now();
+    const progress = await billing.start().finished;
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    if (profiler && PROFILE) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(PROFILE, JSON.stringify(profile));
+      profiler.disconnect();
+    }
+    await billing.stop();
+    close();
+    const written = (await journal.lastPosition()) - before;
+    await system.stop();
+    await journal.close();
+
+    if (progress.charged !== ACCOUNTS || progress.failed !== 0 || written !== ACCOUNTS) {
+      throw new Error(
+        `expected ${ACCOUNTS} durable charges, got ${progress.charged} charged, ${progress.failed} failed, ${written} events written`,
+      );
+    }
+    console.log(
+      `run: ${progress.charged} charges in ${seconds.toFixed(2)} s; CPU ${((used.user + used.system) / ACCOUNTS).toFixed(1)} µs/account; ` +
+        `${commits.count} commits of ${Math.round(commits.events / commits.count)} events, ${(commits.ms / commits.count).toFixed(1)} ms each`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'billing-run',
+        accounts: ACCOUNTS,
+        seconds: Number(seconds.toFixed(2)),
+        value: Math.round(progress.charged / seconds),
+        unit: 'charges/s',
+        rss_mb: peakRssMb(),
+      }),
+    );
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
