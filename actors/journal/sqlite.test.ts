@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { journalContract } from './journal.contract.ts';
+import { openSqliteJournal, SqliteJournal } from './sqlite.ts';
+import { JournalConflictError } from './types.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'abonent-journal-'));
+// A parent that does not exist yet: the engine creates it.
+const file = join(dir, 'data', 'journal.sqlite');
+
+const contract = journalContract('sqlite', (observer) => openSqliteJournal({ file, observer }), {
+  breakStorage: async (journal) => {
+    assert.instance(journal, SqliteJournal);
+    return (journal as SqliteJournal).capStorage();
+  },
+});
+contract.after(() => rmSync(dir, { recursive: true, force: true }));
+contract.run();
+
+const sqlite = suite('journal: sqlite specifics');
+const own = mkdtempSync(join(tmpdir(), 'abonent-journal-sqlite-'));
+sqlite.after(() => rmSync(own, { recursive: true, force: true }));
+
+sqlite('runs in WAL mode with synchronous=FULL', async () => {
+  const j = await openSqliteJournal({ file: join(own, 'pragmas.sqlite') });
+  try {
+    assert.equal(j.pragmas(), { journalMode: 'wal', synchronous: 2 });
+    assert.is(j.engine, 'sqlite');
+  } finally {
+    await j.close();
+  }
+});
+
+sqlite('UNIQUE(key, seq) stops a double apply that bypasses the journal', async () => {
+  const path = join(own, 'unique.sqlite');
+  const j = await openSqliteJournal({ file: path });
+  await j.append({ key: 'account:1', events: [{ sequenceNumber: 1, data: 'a', createdAt: 1 }] });
+  await j.close();
+  const db = new Database(path);
+  try {
+    assert.throws(
+      () =>
+        db
+          .prepare(
+            "INSERT INTO events (key, seq, data, tags, created_at) VALUES ('account:1', 1, '\"b\"', '[]', 2)",
+          )
+          .run(),
+      /UNIQUE constraint failed/,
+    );
+  } finally {
+    db.close();
+  }
+});
+
+sqlite('two journals on one file still refuse a duplicate sequence number', async () => {
+  const path = join(own, 'two-writers.sqlite');
+  const [a, b] = [await openSqliteJournal({ file: path }), await openSqliteJournal({ file: path })];
+  const event = (sequenceNumber: number, data: string) => ({ sequenceNumber, data, createdAt: 1 });
+  try {
+    const first = await Promise.allSettled([
+      a.append({ key: 'account:1', events: [event(1, 'from a')] }),
+      b.append({ key: 'account:1', events: [event(1, 'from b')] }),
+    ]);
+    assert.equal(
+      first.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+    );
+    assert.instance(first[1]?.status === 'rejected' ? first[1].reason : undefined, JournalConflictError);
+    // b now knows account:1 is at 1; a moves it on behind b's back.
+    await b.append({ key: 'account:2', events: [event(1, 'b knows 1')] });
+    await b.append({ key: 'account:2', events: [event(2, 'cached')] });
+    await a.append({ key: 'account:2', events: [event(3, 'from a')] });
+    const stale = await b.append({ key: 'account:2', events: [event(3, 'from b')] }).catch((e: unknown) => e);
+    assert.instance(stale, JournalConflictError);
+    const [later] = await b.append({ key: 'account:2', events: [event(4, 'from b')] });
+    assert.is(later?.position, 5);
+    assert.equal(
+      (await a.events('account:2')).map((e) => e.data),
+      ['b knows 1', 'cached', 'from a', 'from b'],
+    );
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+sqlite(
+  'a wake-up changed by another journal on the file is written again, not skipped as known',
+  async () => {
+    const path = join(own, 'two-wakers.sqlite');
+    const [a, b] = [await openSqliteJournal({ file: path }), await openSqliteJournal({ file: path })];
+    try {
+      await b.append({ key: 'device:1', events: [], wakeupAt: 10 });
+      await a.append({ key: 'device:1', events: [], wakeupAt: null });
+      await b.append({ key: 'device:1', events: [], wakeupAt: 10 });
+      assert.equal(await a.dueWakeups(100, 10), [{ key: 'device:1', at: 10 }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
+sqlite('the writer thread holds the process open only while a request is in flight', () => {
+  // Appends, then leaves the journal open: the process must still end by itself.
+  const script = `
+    const { openSqliteJournal } = await import(${JSON.stringify(new URL('./sqlite.ts', import.meta.url).href)});
+    const j = await openSqliteJournal({ file: ${JSON.stringify(join(own, 'left-open.sqlite'))} });
+    const [e] = await j.append({ key: 'k', events: [{ sequenceNumber: 1, data: 'x', createdAt: 1 }] });
+    console.log('stored at', e.position);
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.is(run.signal, null, 'the process had to be killed: the writer thread kept it alive');
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /stored at 1/);
+});
+
+sqlite.run();

@@ -1,0 +1,412 @@
+import type { Logger } from 'pino';
+import { ApiError, errors } from '../../protocol/errors.ts';
+import { type Journal, JournalConflictError, type StoredEvent } from '../journal/types.ts';
+import type { Bus, LiveEvent } from './bus.ts';
+import type { Clock } from './clock.ts';
+import type { AppliedRecord, Envelope } from './envelope.ts';
+import { fingerprint as fingerprintOf } from './fingerprint.ts';
+import { type AppliedEntry, AppliedKeys, type IdempotencyPolicy } from './idempotency.ts';
+import { type ActorKind, type Cause, type EffectContext, isRejected, systemCause } from './kind.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: a cell serves every kind; types are restored at the ask() boundary.
+export type AnyKind = ActorKind<any, any, any, any>;
+
+/** What a snapshot holds besides the kind's own state. */
+export interface SnapshotData<S = unknown> {
+  state: S;
+  applied: AppliedEntry[];
+}
+
+export interface Deferred<T = unknown> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export type Message =
+  | { t: 'recover' }
+  | {
+      t: 'command';
+      command: unknown;
+      key: string | undefined;
+      fingerprint: string | undefined;
+      cause: Cause;
+      done: Deferred | undefined;
+    }
+  | { t: 'read'; fn: (state: unknown) => unknown; done: Deferred }
+  | { t: 'timers' };
+
+export type PersistedListener = (events: LiveEvent[], state: unknown) => void;
+
+export interface CellEnv {
+  journal: Journal;
+  clock: Clock;
+  log: Logger;
+  bus: Bus | undefined;
+  /**
+   * Called in this process, synchronously, after events are durable: for projections and
+   * forwarders that must see every event exactly where it was written (unlike the bus,
+   * which with Redis delivers every node's events to every node).
+   */
+  onPersisted: PersistedListener[];
+  metrics: RuntimeMetrics | undefined;
+  snapshotEvery: number;
+  idempotency: IdempotencyPolicy;
+  /** Sends a command to an actor through the registry (re-activating it if needed). */
+  tell(kind: string, id: string, command: unknown): void;
+  /** Queues a 'timers' message for this cell, if it is still the live one. */
+  wake(cell: ActorCell): void;
+  /** Called when a cell cannot serve any more (recovery failed, journal diverged). */
+  onBroken(cell: ActorCell): void;
+}
+
+/** How the last recovery went: recovery time must not grow with history. */
+export interface RecoveryStats {
+  snapshotSequence: number;
+  eventsReplayed: number;
+}
+
+const RETRY_FAILED_TIMER_MS = 1000;
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * One live actor: its state, its place in the journal, its applied keys and timers.
+ * The registry feeds it messages one at a time through its nact mailbox, so nothing in
+ * here ever runs concurrently for the same actor.
+ */
+export class ActorCell {
+  state: unknown;
+  sequenceNumber = 0;
+  /** Messages queued or running: the mailbox depth the registry bounds. */
+  inflight = 0;
+  lastActive = performance.now();
+  recovery: RecoveryStats | undefined;
+  broken = false;
+  /** Set by the registry: leave memory once the mailbox is empty. */
+  passivateWhenIdle = false;
+  private applied: AppliedKeys;
+  private eventsSinceSnapshot = 0;
+  /** The wake-up the journal holds for this actor: written only when it changes. */
+  private storedWakeup: number | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  /** Due timers already fired for the current state: a timer whose command changes nothing must not spin. */
+  private fired = new Set<string>();
+  private effects: Omit<EffectContext<unknown>, 'now'> | undefined;
+  private recovered = false;
+
+  constructor(
+    readonly kind: AnyKind,
+    readonly id: string,
+    readonly key: string,
+    private readonly env: CellEnv,
+  ) {
+    this.state = kind.initial(id);
+    this.applied = new AppliedKeys(env.idempotency);
+  }
+
+  /** Made on first use: most activations (a billing tick) never need it, and a child logger costs. */
+  private get effectCtx(): Omit<EffectContext<unknown>, 'now'> {
+    if (!this.effects) {
+      const { kind, id, env } = this;
+      this.effects = {
+        id,
+        tellSelf: (command) => env.tell(kind.name, id, command),
+        log: env.log.child({ kind: kind.name, id }),
+      };
+    }
+    return this.effects;
+  }
+
+  async handle(message: Message): Promise<void> {
+    // The first message recovers the actor, whatever it is: no separate message (and nact
+    // turn) per activation. One attempt per cell: a failed one breaks it and the registry
+    // forgets it, so the next message gets a fresh activation.
+    if (!this.recovered) {
+      this.recovered = true;
+      await this.recover();
+    }
+    if (this.broken) {
+      if (message.t === 'recover') return;
+      const error = errors.storeUnavailable();
+      this.env.metrics?.deadLetters.inc({ kind: this.kind.name, reason: 'actor_unavailable' });
+      this.env.log.warn(
+        { kind: this.kind.name, id: this.id, message: message.t },
+        'dead letter: actor unavailable',
+      );
+      if (message.t === 'command' || message.t === 'read') message.done?.reject(error);
+      return;
+    }
+    switch (message.t) {
+      case 'recover':
+        return;
+      case 'command':
+        return this.command(message.command, message.key, message.fingerprint, message.cause, message.done);
+      case 'read':
+        try {
+          message.done.resolve(message.fn(this.state));
+        } catch (error) {
+          message.done.reject(error);
+        }
+        return;
+      case 'timers':
+        return this.fireDueTimers();
+    }
+  }
+
+  private async recover(): Promise<void> {
+    const started = performance.now();
+    const { kind, env } = this;
+    try {
+      const snapshot = await env.journal.latestSnapshot<SnapshotData>(this.key);
+      // A cell recovers once, before any command: what the constructor made is still initial.
+      let state = this.state;
+      let sequence = 0;
+      let applied = this.applied;
+      if (snapshot) {
+        state = snapshot.data.state;
+        sequence = snapshot.sequenceNumber;
+        applied = new AppliedKeys(env.idempotency, snapshot.data.applied);
+      }
+      const events = await env.journal.events<Envelope>(this.key, sequence);
+      // Only evolve runs here: effects already happened (or are pending intents in state).
+      for (const stored of events) {
+        state = kind.evolve(state, stored.data.event);
+        if (stored.data.applied) applied.record(stored.data.applied, stored.data.at);
+        sequence = stored.sequenceNumber;
+      }
+      this.state = state;
+      this.sequenceNumber = sequence;
+      this.applied = applied;
+      this.eventsSinceSnapshot = events.length;
+      this.storedWakeup = this.earliestTimer(state);
+      this.recovery = { snapshotSequence: snapshot?.sequenceNumber ?? 0, eventsReplayed: events.length };
+      this.broken = false;
+      env.metrics?.recoveries.observe({ kind: kind.name }, (performance.now() - started) / 1000);
+    } catch (error) {
+      this.broken = true;
+      env.log.error({ err: error, kind: kind.name, id: this.id }, 'actor recovery failed');
+      env.onBroken(this);
+      return;
+    }
+    try {
+      kind.resume?.(this.state, { ...this.effectCtx, now: env.clock.now() });
+    } catch (error) {
+      env.log.error({ err: error, kind: kind.name, id: this.id }, 'resume failed');
+    }
+    this.armTimer();
+  }
+
+  private async command(
+    command: unknown,
+    key: string | undefined,
+    givenFingerprint: string | undefined,
+    cause: Cause,
+    done: Deferred | undefined,
+  ): Promise<void> {
+    const { kind, env } = this;
+    const outcome = (name: string) => env.metrics?.commands.inc({ kind: kind.name, outcome: name });
+    let fingerprint = '';
+    if (key !== undefined) {
+      fingerprint = givenFingerprint ?? fingerprintOf(command);
+      const prior = this.applied.get(key);
+      if (prior) {
+        outcome('duplicate');
+        if (prior.fingerprint === fingerprint) done?.resolve(prior.reply);
+        else done?.reject(errors.idempotencyKeyReused());
+        return;
+      }
+    }
+
+    const now = env.clock.now();
+    let events: unknown[];
+    let reply: unknown;
+    let next = this.state;
+    try {
+      const decision = kind.decide(this.state, command, { id: this.id, now, cause });
+      if (isRejected(decision)) {
+        outcome('rejected');
+        done?.reject(decision.reject);
+        return;
+      }
+      events = decision.events;
+      reply = decision.reply;
+      // Fold before persisting: a bug in evolve must fail this command, not poison the journal.
+      // A decide that folded its events already (a draft) hands that state over instead.
+      if (decision.state !== undefined) next = decision.state;
+      else for (const event of events) next = kind.evolve(next, event);
+    } catch (error) {
+      outcome('failed');
+      env.log.error({ err: error, kind: kind.name, id: this.id, command }, 'decide or evolve threw');
+      done?.reject(errors.internal());
+      return;
+    }
+    if (events.length === 0) {
+      // Nothing changed, so nothing is remembered: a retry decides again and gets the same answer.
+      outcome('applied');
+      done?.resolve(reply);
+      return;
+    }
+
+    const wakeup = this.earliestTimer(next);
+    const record: AppliedRecord | undefined = key === undefined ? undefined : { key, fingerprint, reply };
+    const last = events.length - 1;
+    let stored: StoredEvent<Envelope>[];
+    try {
+      stored = await env.journal.append<Envelope>({
+        key: this.key,
+        events: events.map((event, i) => ({
+          sequenceNumber: this.sequenceNumber + 1 + i,
+          createdAt: now,
+          data:
+            i === last && record
+              ? { event, by: cause, at: now, applied: record }
+              : { event, by: cause, at: now },
+        })),
+        ...(wakeup === this.storedWakeup ? {} : { wakeupAt: wakeup }),
+      });
+    } catch (error) {
+      outcome('failed');
+      if (error instanceof JournalConflictError) {
+        // Someone else wrote this actor's sequence: our state is stale. Stop serving it;
+        // the registry re-activates the actor from the journal on the next message.
+        env.log.error({ err: error, kind: kind.name, id: this.id }, 'journal diverged from actor state');
+        this.broken = true;
+        env.onBroken(this);
+        done?.reject(errors.internal());
+      } else {
+        env.log.error(
+          { err: error, kind: kind.name, id: this.id },
+          'journal write failed; command not applied',
+        );
+        done?.reject(errors.storeUnavailable());
+      }
+      return;
+    }
+
+    this.state = next;
+    this.sequenceNumber += events.length;
+    this.storedWakeup = wakeup;
+    this.eventsSinceSnapshot += events.length;
+    this.fired.clear();
+    if (record) this.applied.record(record, now);
+    outcome('applied');
+    done?.resolve(reply);
+
+    this.publish(stored, next, cause);
+    try {
+      kind.effects?.(next, events, { ...this.effectCtx, now });
+    } catch (error) {
+      env.log.error({ err: error, kind: kind.name, id: this.id }, 'effects threw');
+    }
+    this.armTimer();
+    if (this.eventsSinceSnapshot >= env.snapshotEvery) await this.snapshot(now);
+  }
+
+  private publish(stored: StoredEvent<Envelope>[], state: unknown, cause: Cause): void {
+    const { bus, onPersisted } = this.env;
+    if (!bus && onPersisted.length === 0) return;
+    const lives = stored.map(
+      (s): LiveEvent => ({
+        position: s.position,
+        kind: this.kind.name,
+        id: this.id,
+        sequenceNumber: s.sequenceNumber,
+        event: s.data.event,
+        cause,
+        at: s.data.at,
+      }),
+    );
+    for (const listener of onPersisted) {
+      try {
+        listener(lives, state);
+      } catch (error) {
+        this.env.log.error(
+          { err: error, kind: this.kind.name, id: this.id },
+          'persisted-event listener threw',
+        );
+      }
+    }
+    if (!bus || this.kind.live === false) return;
+    for (const live of lives) {
+      bus.publish(`${this.kind.name}:${this.id}`, live);
+      bus.publish('feed', live);
+      for (const topic of this.kind.topics?.(state, live.event) ?? []) bus.publish(topic, live);
+    }
+  }
+
+  /** Awaited and checked: a failed snapshot is logged, counted and tried again after the next command. */
+  private async snapshot(now: number): Promise<void> {
+    const data: SnapshotData = { state: this.state, applied: this.applied.toJSON() };
+    try {
+      await this.env.journal.takeSnapshot({
+        key: this.key,
+        sequenceNumber: this.sequenceNumber,
+        data,
+        createdAt: now,
+      });
+      this.eventsSinceSnapshot = 0;
+    } catch (error) {
+      this.env.metrics?.snapshotFailures.inc({ kind: this.kind.name });
+      this.env.log.error({ err: error, kind: this.kind.name, id: this.id }, 'snapshot failed');
+    }
+  }
+
+  earliestTimer(state: unknown = this.state): number | null {
+    const timers = this.kind.timers?.(state);
+    if (!timers || timers.length === 0) return null;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const t of timers) if (t.at < earliest) earliest = t.at;
+    return earliest;
+  }
+
+  /** True when a timer of the current state is due and has not fired yet. */
+  hasDueTimer(): boolean {
+    const now = this.env.clock.now();
+    return (this.kind.timers?.(this.state) ?? []).some((t) => t.at <= now && !this.fired.has(signature(t)));
+  }
+
+  private armTimer(delayOverride?: number): void {
+    this.disarm();
+    const at = this.earliestTimer();
+    if (at === null) return;
+    const delay = delayOverride ?? Math.min(MAX_TIMEOUT_MS, Math.max(0, at - this.env.clock.now()));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.env.wake(this);
+    }, delay);
+    this.timer.unref();
+  }
+
+  disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async fireDueTimers(): Promise<void> {
+    const now = this.env.clock.now();
+    const due = (this.kind.timers?.(this.state) ?? []).filter(
+      (t) => t.at <= now && !this.fired.has(signature(t)),
+    );
+    let retry = false;
+    for (const timer of due) {
+      const sig = signature(timer);
+      this.fired.add(sig);
+      let failed = false;
+      await this.command(timer.command, undefined, undefined, systemCause, {
+        resolve: () => {},
+        reject: (error) => {
+          failed = error instanceof ApiError && error.code === 'store_unavailable';
+        },
+      });
+      if (failed) {
+        this.fired.delete(sig);
+        retry = true;
+      }
+    }
+    this.armTimer(retry ? RETRY_FAILED_TIMER_MS : undefined);
+  }
+}
+
+function signature(timer: { at: number; command: unknown }): string {
+  return `${timer.at}:${JSON.stringify(timer.command)}`;
+}
