@@ -1,0 +1,48 @@
+import { createSignal } from 'solid-js';
+
+// Hash routes (#/accounts/100001): the server serves one index.html at /, and a deep link
+// survives a reload and can be pasted into a ticket.
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'accounts' }
+  | { name: 'account'; id: string }
+  | { name: 'tariffs' }
+  | { name: 'staff' }
+  | { name: 'audit' }
+  | { name: 'profile' }
+  | { name: 'not-found'; path: string };
+
+const [hash, setHash] = createSignal(location.hash);
+window.addEventListener('hashchange', () => setHash(location.hash));
+
+export function parse(h: string): Route {
+  const path = h.replace(/^#/, '').split('?')[0] || '/';
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, second, third] = parts;
+  if (!first) return { name: 'home' };
+  if (first === 'accounts' && second === undefined) return { name: 'accounts' };
+  if (first === 'accounts' && second && third === undefined) return { name: 'account', id: second };
+  if (
+    parts.length === 1 &&
+    (first === 'tariffs' || first === 'staff' || first === 'audit' || first === 'profile')
+  )
+    return { name: first };
+  return { name: 'not-found', path };
+}
+
+export const route = (): Route => parse(hash());
+
+export const href = {
+  home: '#/',
+  accounts: '#/accounts',
+  account: (id: string) => `#/accounts/${encodeURIComponent(id)}`,
+  tariffs: '#/tariffs',
+  staff: '#/staff',
+  audit: '#/audit',
+  profile: '#/profile',
+};
+
+export function navigate(to: string): void {
+  location.hash = to;
+}

@@ -1,0 +1,111 @@
+import { createMemo, createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
+import type { LiveEvent } from '../../../live/types.ts';
+import { get } from '../../api/http.ts';
+import { causeLabel, describe, kindLabel, toneOf } from '../../events.ts';
+import { count, t, time } from '../../i18n/i18n.ts';
+import { live, useEvents, useRoom } from '../../live.ts';
+import { href } from '../../router.ts';
+import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
+
+// The live event feed: the newest events on top, a bounded window of them. At a thousand
+// events a second people read the rate, not each line: the updates of a frame land together,
+// and lines below the fold are not laid out or painted (content-visibility). The window is
+// larger than one frame's worth of events, so every event is on screen at least once. It is not an aria-live region on purpose: a screen
+// reader cannot speak that fast, and the tiles above carry the figures.
+
+const SHOWN = 120;
+const HISTORY = 50;
+
+export function Feed(): JSX.Element {
+  const [items, setItems] = createSignal<LiveEvent[]>([]);
+  const [state, setState] = createSignal<'loading' | 'ready' | { error: unknown }>('loading');
+  const [gap, setGap] = createSignal<number | null>(null);
+
+  const merge = (incoming: LiveEvent[]) => {
+    if (incoming.length === 0) return;
+    const current = items();
+    const top = current[0]?.position ?? 0;
+    let next: LiveEvent[];
+    if (incoming.every((e) => e.position > top)) {
+      // The usual case: all newer than what is shown, already in position order.
+      next = incoming.slice(-SHOWN).reverse().concat(current);
+    } else {
+      next = incoming.concat(current).sort((a, b) => b.position - a.position);
+    }
+    setItems(next.length > SHOWN ? next.slice(0, SHOWN) : next);
+  };
+
+  const joined = useRoom('feed');
+  useEvents(merge);
+  onCleanup(live.onGap(setGap));
+
+  const load = async () => {
+    setState('loading');
+    try {
+      const { items: history } = await get<{ items: LiveEvent[] }>('/api/v1/feed', {
+        query: { limit: HISTORY },
+      });
+      merge(live.remember(history).sort((a, b) => a.position - b.position));
+      setState('ready');
+    } catch (error) {
+      setState({ error });
+    }
+  };
+  onMount(() => void joined.then(load));
+
+  return (
+    <section class="panel feed-panel" aria-labelledby="feed-title">
+      <h2 id="feed-title">{t('feed.title')}</h2>
+      <Show when={gap()}>
+        {(position) => (
+          <p class="notice" role="status">
+            {t('live.gap', { position: count(position()) })}
+          </p>
+        )}
+      </Show>
+      <Show when={typeof state() === 'object' && items().length === 0}>
+        <ErrorState error={(state() as { error: unknown }).error} title={t('feed.error')} onRetry={load} />
+      </Show>
+      <Show when={state() === 'loading' && items().length === 0}>
+        <Loading />
+      </Show>
+      <Show when={state() === 'ready' && items().length === 0}>
+        <Empty>{t('feed.empty')}</Empty>
+      </Show>
+      <ol class="feed" data-testid="feed" aria-labelledby="feed-title">
+        <For each={items()}>{(event) => <FeedItem event={event} />}</For>
+      </ol>
+    </section>
+  );
+}
+
+/**
+ * One line. An event never changes, so only the words follow the language (one memo); the
+ * rest is written once. At a thousand lines a second, fewer reactive parts per line count.
+ */
+function FeedItem(props: { event: LiveEvent }): JSX.Element {
+  const event = props.event;
+  const position = event.position;
+  const tone = toneOf(event.event.type);
+  const datetime = new Date(event.at).toISOString();
+  const words = createMemo(() => ({
+    line: describe(event),
+    time: time(event.at),
+    cause: causeLabel(event.cause),
+    object: kindLabel(event.kind),
+  }));
+  return (
+    <li class={`feed-item tone-${tone}`} data-position={position}>
+      <time class="feed-time" datetime={datetime}>
+        {words().time}
+      </time>
+      <span class="feed-text">{words().line.text}</span>
+      <span class="feed-object">
+        <Show when={words().line.accountId} fallback={`${words().object} ${event.id}`}>
+          {(id) => <a href={href.account(id())}>{`${kindLabel('account')} ${id()}`}</a>}
+        </Show>
+      </span>
+      <span class="feed-cause">{words().cause}</span>
+    </li>
+  );
+}
