@@ -124,7 +124,7 @@ export function roomPermission(room: unknown): Permission | null {
 export const FEED_KINDS: Readonly<Record<string, Permission>> = {
   account: 'accounts.read',
   subscriber: 'subscribers.read',
-  catalog: 'tariffs.read',
+  tariffs: 'tariffs.read',
   device: 'devices.read',
 };
 

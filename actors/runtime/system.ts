@@ -184,6 +184,11 @@ export class ActorSystem {
     this.tellByName(kind.name, id, command, options.cause ?? systemCause, false, options);
   }
 
+  /** The names of the kinds registered here (what the journal's keys begin with). */
+  kindNames(): string[] {
+    return [...this.kinds.keys()];
+  }
+
   /** Listens to every event this process makes durable, right after the commit (see CellEnv.onPersisted). */
   onPersisted(listener: PersistedListener): () => void {
     this.env.onPersisted.push(listener);

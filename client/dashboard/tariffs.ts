@@ -8,8 +8,8 @@ import { can } from './session.ts';
 // account card, the tariffs screen). Fetched once, and again whenever the catalog changes:
 // its events come through the live connection like any other.
 
-/** The catalog actor's kind (actors/tariff/catalog.ts); protocol/roles.ts FEED_KINDS calls it `catalog`. */
-const CATALOG_KINDS = new Set(['tariffs', 'catalog']);
+/** The catalog actor's kind (actors/tariff/catalog.ts), as the feed names it. */
+const CATALOG_KINDS = new Set(['tariffs']);
 const REFRESH_MS = 500;
 
 const state = createRoot(() => {

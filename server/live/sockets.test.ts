@@ -205,10 +205,14 @@ test('KPI frames: at most one per 250 ms under a burst, the last one up to date'
     during.length <= Math.ceil(took / KPI_FRAME_MS) + 2,
     `${during.length} frames for ${took.toFixed(0)} ms`,
   );
-  for (let i = 1; i < frames.length; i++) {
-    const gap = frames[i]!.at - frames[i - 1]!.at;
-    assert.ok(gap >= KPI_FRAME_MS - 15, `frames ${i - 1}→${i} only ${gap.toFixed(0)} ms apart`);
-  }
+  // The throttle is the server's; arrival times here carry the loopback's and the event loop's
+  // jitter (two frames 250 ms apart on the server can land 200 ms apart on a busy machine), so
+  // the bound is on how many frames came over the whole burst, not on single gaps.
+  const span = frames.at(-1)!.at - frames[1]!.at;
+  assert.ok(
+    during.length - 1 <= Math.ceil(span / KPI_FRAME_MS) + 1,
+    `${during.length} frames in ${span.toFixed(0)} ms`,
+  );
   assert.is(frames.at(-1)!.kpi.paymentsToday, start.body.paymentsToday + burst);
   assert.equal(
     frames.at(-1)!.kpi,
