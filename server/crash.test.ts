@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ROOT, startServerProcess } from '../scripts/lib/server-process.ts';
 
 // The promise Abonent makes: nothing acknowledged is ever lost, nothing is applied twice.
 // A real server process takes a storm of HTTP commands and is killed (SIGKILL) or stopped
@@ -12,53 +11,16 @@ import * as assert from 'uvu/assert';
 // acknowledged command exactly once, and a replay of every command with its
 // Idempotency-Key must change nothing that was acknowledged.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHILD = join(ROOT, 'actors', 'runtime', 'testing', 'crash-server.ts');
 const TOKEN = 'crash-test-bootstrap-token-0123456789abcdef';
 const TALLIES = 8;
 const WORKERS = 48;
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ABONENT_BOOTSTRAP_TOKEN: TOKEN,
-      LOG_LEVEL: 'warn',
-      SNAPSHOT_EVERY: '50',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const startServer = (dataDir: string) =>
+  startServerProcess({
+    entry: CHILD,
+    env: { DATA_DIR: dataDir, ABONENT_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn', SNAPSHOT_EVERY: '50' },
   });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-  return { child, port, exited, output: () => out };
-}
 
 interface Reply {
   total: number;

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { type ServerProcess, startServerProcess } from '../scripts/lib/server-process.ts';
 
 // The money API's promise under a crash: `npm start`'s server (server/main.ts) takes a storm
 // of charges over several accounts and is killed with SIGKILL in the middle of it. Restarted
@@ -12,53 +11,16 @@ import * as assert from 'uvu/assert';
 // sent, with its Idempotency-Key, gives the acknowledged ones their first reply and applies
 // the rest once, so each balance is exactly the top-up minus every charge sent.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'server', 'main.ts');
 const TOKEN = 'money-crash-test-token-0123456789abcdef';
 const ACCOUNTS = 6;
 const WORKERS = 48;
 const FUNDS = 1_000_000_000;
 const KILL_AFTER = 1000;
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<number | null>;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ABONENT_BOOTSTRAP_TOKEN: TOKEN,
-      LOG_LEVEL: 'info',
-      SNAPSHOT_EVERY: '40',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const startServer = (dataDir: string) =>
+  startServerProcess({
+    env: { DATA_DIR: dataDir, ABONENT_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'info', SNAPSHOT_EVERY: '40' },
   });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /Abonent is ready at http:\/\/[^"\s]+:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-  return { child, port, exited };
-}
 
 async function call(port: number, method: string, path: string, body?: unknown, key?: string) {
   const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
@@ -118,7 +80,7 @@ async function check(port: number, ids: string[], mustHave: Iterable<number>, ex
 
 test('SIGKILL mid-storm of charges: nothing acknowledged lost, nothing applied twice, replays move nothing', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'abonent-money-crash-'));
-  let server: Server | undefined;
+  let server: ServerProcess | undefined;
   try {
     server = await startServer(dataDir);
     const port = server.port;

@@ -1,71 +1,40 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LiveEvent } from '../../actors/runtime/bus.ts';
 import { type RedisHandle, startRedis } from '../../scripts/lib/redis.ts';
+import { type ServerProcess, startServerProcess } from '../../scripts/lib/server-process.ts';
 
 // Two server nodes and a real Redis: with REDIS_URL, socket.io's Redis adapter carries the
 // events one node commits to the browsers connected to the other, exactly once each (the
 // live bus, which also goes through Redis, does not deliver them a second time).
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** `npm start`'s server: socket.io patches its adapter once per process, so each node is a process. */
-const MAIN = join(ROOT, 'server', 'main.ts');
+// `npm start`'s server: socket.io patches its adapter once per process, so each node is a process.
 const TOKEN = 'two-nodes-bootstrap-token-0123456789abcdef';
 
-interface Node {
-  child: ChildProcess;
-  port: number;
+interface Node extends ServerProcess {
   dataDir: string;
-  output: () => string;
 }
 
 async function startNode(redisUrl: string): Promise<Node> {
   const dataDir = mkdtempSync(join(tmpdir(), 'abonent-node-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
+  const server = await startServerProcess({
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
       DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      PORT: '0',
       REDIS_URL: redisUrl,
       ABONENT_BOOTSTRAP_TOKEN: TOKEN,
       ABONENT_SECRET_KEY: 'b2'.repeat(32),
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start:\n${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /Abonent is ready at http:\/\/[^"\s]+:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`node exited with ${code}:\n${out}`)));
-  });
-  return { child, port, dataDir, output: () => out };
+  return { ...server, dataDir };
 }
 
 async function stopNode(node: Node): Promise<void> {
-  if (node.child.exitCode === null) {
-    const exited = new Promise((r) => node.child.once('exit', r));
-    node.child.kill('SIGTERM');
-    await exited;
-  }
+  await node.stop();
   rmSync(node.dataDir, { recursive: true, force: true });
 }
 
