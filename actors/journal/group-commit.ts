@@ -3,6 +3,7 @@ import {
   type CommitObserver,
   JournalClosedError,
   JournalWriteError,
+  type NactPersistedEvent,
   type StoredEvent,
 } from './types.ts';
 
@@ -125,13 +126,7 @@ export class GroupCommit {
     });
   }
 
-  persist(event: {
-    key: string;
-    sequenceNumber: number;
-    data: unknown;
-    tags?: string[];
-    createdAt?: number;
-  }): Promise<void> {
+  persist(event: NactPersistedEvent): Promise<void> {
     const { key, sequenceNumber, data, tags } = event;
     const createdAt = event.createdAt ?? Date.now();
     return this.append({ key, events: [{ sequenceNumber, data, tags, createdAt }] }).then(() => undefined);

@@ -15,6 +15,7 @@ import {
   type Journal,
   JournalClosedError,
   JournalConflictError,
+  type NactPersistedEvent,
   type StoredEvent,
   type StoredSnapshot,
   type Wakeup,
@@ -300,13 +301,7 @@ export class MongoJournal implements Journal {
     return this.group.append(batch);
   }
 
-  persist(event: {
-    key: string;
-    sequenceNumber: number;
-    data: unknown;
-    tags?: string[];
-    createdAt?: number;
-  }): Promise<void> {
+  persist(event: NactPersistedEvent): Promise<void> {
     return this.group.persist(event);
   }
 

@@ -57,6 +57,15 @@ export interface Wakeup {
 /** Observes commits, for `/metrics`; kept as a callback so the journal does not import prom-client. */
 export type CommitObserver = (batch: { events: number; appends: number; ms: number; ok: boolean }) => void;
 
+/** The event shape nact's persistence-engine interface hands to `persist`. */
+export interface NactPersistedEvent {
+  key: string;
+  sequenceNumber: number;
+  data: unknown;
+  tags?: string[];
+  createdAt?: number;
+}
+
 export interface Journal {
   /**
    * Appends atomically. Appends made in the same tick (by any actors) are written in one
@@ -78,13 +87,7 @@ export interface Journal {
   /** Wake-ups due at or before `until`, earliest first. */
   dueWakeups(until: number, limit: number): Promise<Wakeup[]>;
   /** nact compatibility: appends one event (nact's PersistedEvent shape). */
-  persist(event: {
-    key: string;
-    sequenceNumber: number;
-    data: unknown;
-    tags?: string[];
-    createdAt?: number;
-  }): Promise<void>;
+  persist(event: NactPersistedEvent): Promise<void>;
   /** Waits for pending commits, then releases the store. Appends after close reject. */
   close(): Promise<void>;
   /** 'sqlite' | 'mongodb', for logs and /readyz. */
