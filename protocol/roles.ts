@@ -99,7 +99,11 @@ export const ROOMS: readonly { pattern: string; permission: Permission; carries:
   { pattern: 'account:<id>', permission: 'accounts.read', carries: '`event`: the events of one account' },
   { pattern: 'devices', permission: 'devices.read', carries: 'device status (later)' },
   { pattern: 'device:<id>', permission: 'devices.read', carries: 'the events of one device (later)' },
-  { pattern: 'requests', permission: 'requests.read', carries: 'subscriber requests (later)' },
+  {
+    pattern: 'requests',
+    permission: 'requests.read',
+    carries: '`event`: every change on the board of connection requests (kind `requests`)',
+  },
 ];
 
 const ROOM_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -126,6 +130,7 @@ export const FEED_KINDS: Readonly<Record<string, Permission>> = {
   subscriber: 'subscribers.read',
   tariffs: 'tariffs.read',
   device: 'devices.read',
+  requests: 'requests.read',
 };
 
 /** The permission needed to see events of this kind in the feed, or null when they are never shown. */

@@ -345,4 +345,61 @@ test('leave: no more events from the room', async (ctx) => {
   assert.is(events.length, 1);
 });
 
+test('requests room: the board gets every change live, from the public form and from staff; without requests.read, nothing', async (ctx) => {
+  const sales = await online(ctx, 'sales', ['requests']);
+  // A cashier may follow the feed but not the board: refused the room, and the board's
+  // events stay out of its feed.
+  const cashier = await online(ctx, 'cashier', ['feed']);
+  assert.equal(await cashier.emitWithAck('join', 'requests'), { ok: false, code: 'forbidden' });
+  const noc = await online(ctx, 'noc', ['feed']);
+  const board: LiveEvent[] = [];
+  const cashierSaw: LiveEvent[] = [];
+  const nocFeed: LiveEvent[] = [];
+  sales.on('event', (e: LiveEvent) => board.push(e));
+  cashier.on('event', (e: LiveEvent) => cashierSaw.push(e));
+  noc.on('event', (e: LiveEvent) => nocFeed.push(e));
+
+  const submitted = await ctx.api.call('POST', '/api/v1/requests', {
+    body: { name: 'Анна Смирнова', phone: '+79990001122', address: 'ул. Мира, 5' },
+  });
+  assert.is(submitted.status, 202);
+  await until(() => board.length === 1);
+  const first = board[0]!;
+  assert.is(first.kind, 'requests');
+  assert.is(first.event.type, 'RequestSubmitted');
+  const requestId = (first.event as { requestId?: string }).requestId!;
+  assert.match(requestId, /^R\d+$/);
+
+  const assigned = await ctx.api.call('POST', `/api/v1/requests/${requestId}/assign`, {
+    token: ctx.tokens.sales,
+    body: { assignee: ctx.users.sales },
+  });
+  assert.is(assigned.status, 200);
+  await until(() => board.length === 2);
+  assert.equal(
+    board.map((e) => e.event.type),
+    ['RequestSubmitted', 'RequestAssigned'],
+  );
+  assert.ok(board[1]!.position > first.position);
+  await until(() => nocFeed.length === 2);
+  assert.equal(
+    nocFeed.map((e) => e.position),
+    board.map((e) => e.position),
+  );
+  // The cashier's feed is live (an account event reaches it) but never showed the requests.
+  const id = await openAccount(ctx);
+  await topUp(ctx, id);
+  await until(() => cashierSaw.some((e) => e.kind === 'account'));
+  assert.ok(cashierSaw.every((e) => e.kind !== 'requests'));
+  // The feed's history says the same to each of them.
+  const history = async (role: Role) =>
+    (
+      await ctx.api.call<{ items: BusEvent[] }>('GET', `/api/v1/feed?after=${first.position - 1}`, {
+        token: ctx.tokens[role],
+      })
+    ).body.items.filter((e) => e.kind === 'requests').length;
+  assert.is(await history('noc'), 2);
+  assert.is(await history('cashier'), 0);
+});
+
 test.run();

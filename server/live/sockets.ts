@@ -17,7 +17,7 @@ import type { StaffRoster } from '../staff/roster.ts';
 // The dashboard's live transport: socket.io attached to the uWS app (same port, /socket.io/).
 // A browser authenticates with its access token, joins topic rooms its roles allow
 // (protocol/roles.ts ROOMS) and gets:
-//   `event`    every journaled event this node commits, to `feed` and `account:<id>`;
+//   `event`    every journaled event this node commits, to `feed`, `account:<id>` and `requests`;
 //   `kpi`      the KPI object, at most one frame per 250 ms however many events happen;
 //   `billing`  billing run progress, as the billing engine publishes it on the bus.
 //
@@ -203,6 +203,8 @@ export class LiveGateway {
       if (permission === null) continue;
       this.io.to(feedRoom(permission)).emit('event', e);
       if (e.kind === 'account' || e.kind === 'device') this.io.to(`${e.kind}:${e.id}`).emit('event', e);
+      // One actor holds the whole board of connection requests: its room is the kind's name.
+      else if (e.kind === 'requests') this.io.to('requests').emit('event', e);
     }
   }
 
