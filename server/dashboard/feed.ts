@@ -19,8 +19,11 @@ function maySee(principal: Principal, kind: string): boolean {
 }
 
 /**
- * Up to `limit` events after `after`, oldest first. Without `after`, the latest `limit`
- * (looked for among the last few times `limit` events of the journal).
+ * Up to `limit` events after `after`, oldest first. Without `after`, the latest `limit` the
+ * principal may see: the journal is read backwards in windows, each twice the one before, so
+ * a role that sees few kinds finds its events however many others came after them, and a
+ * role that sees most kinds reads about one window. Either way a page reads at most
+ * MAX_SCANNED events (fewer found are returned then).
  */
 export async function readFeed(
   journal: Journal,
@@ -28,20 +31,50 @@ export async function readFeed(
   after: number | undefined,
   limit: number,
 ): Promise<LiveEvent[]> {
-  const latest = after === undefined;
-  let from = latest ? Math.max(0, (await journal.lastPosition()) - limit * 4) : after;
+  if (after === undefined) return readLatest(journal, principal, limit);
   const out: LiveEvent[] = [];
+  let from = after;
   let scanned = 0;
   while (scanned < MAX_SCANNED) {
     const page = await journal.readAll<Envelope>(from, PAGE);
     for (const stored of page) {
       if (!maySee(principal, splitKey(stored.key).kind)) continue;
       out.push(toLiveEvent(stored));
-      if (!latest && out.length === limit) return out;
+      if (out.length === limit) return out;
     }
     scanned += page.length;
     if (page.length < PAGE) break;
     from = page[page.length - 1]!.position;
   }
-  return latest ? out.slice(-limit) : out;
+  return out;
+}
+
+async function readLatest(journal: Journal, principal: Principal, limit: number): Promise<LiveEvent[]> {
+  // Windows (start, end] of positions, newest first; `found` holds them newest window first.
+  const found: LiveEvent[][] = [];
+  let count = 0;
+  let scanned = 0;
+  let end = await journal.lastPosition();
+  let size = limit * 4;
+  while (end > 0 && count < limit && scanned < MAX_SCANNED) {
+    const start = Math.max(0, end - size);
+    const window: LiveEvent[] = [];
+    for (let from = start; from < end; ) {
+      const page = await journal.readAll<Envelope>(from, Math.min(PAGE, end - from));
+      scanned += page.length;
+      for (const stored of page) {
+        // Positions are increasing, not necessarily gapless: a page may reach past the window.
+        if (stored.position > end) break;
+        if (maySee(principal, splitKey(stored.key).kind)) window.push(toLiveEvent(stored));
+      }
+      const last = page[page.length - 1];
+      if (!last) break;
+      from = last.position;
+    }
+    found.push(window);
+    count += window.length;
+    end = start;
+    size *= 2;
+  }
+  return found.reverse().flat().slice(-limit);
 }
