@@ -27,6 +27,8 @@ export interface Config {
   billingMaxCatchUp: number;
   billingConcurrency: number;
   billingIntervalMs: number;
+  mapTileUrl: string;
+  mapTileAttribution: string;
 }
 
 export class ConfigError extends Error {
@@ -255,6 +257,27 @@ export const configVariables = [
     description:
       "Longest wait between billing runs; a run also starts whenever some account's next tariff period begins",
     parse: integer(1000),
+  }),
+  v({
+    name: 'MAP_TILE_URL',
+    key: 'mapTileUrl',
+    default: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+    description:
+      "Tiles of the dashboard's map (a Leaflet URL template with {z}, {x}, {y}); the browser fetches them, and shows the points without them when they cannot load",
+    parse: (raw, name) => {
+      const checked = url('http', 'https')(raw, name);
+      for (const part of ['{z}', '{x}', '{y}'])
+        if (!checked.includes(part))
+          throw new ConfigError(name, `must contain ${part}, got ${JSON.stringify(raw)}`);
+      return checked;
+    },
+  }),
+  v({
+    name: 'MAP_TILE_ATTRIBUTION',
+    key: 'mapTileAttribution',
+    default: '© OpenStreetMap contributors',
+    description: "Credit line of the map's tile provider, shown in the map's corner",
+    parse: text,
   }),
 ] as const;
 

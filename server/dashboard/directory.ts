@@ -6,6 +6,7 @@ import type { Envelope } from '../../actors/runtime/envelope.ts';
 import { type JournalFollower, splitKey } from '../../actors/runtime/projection.ts';
 import type { SubscriberEvent, SubscriberState } from '../../actors/subscriber/subscriber.ts';
 import type { DirectoryPage, DirectoryQuery, DirectoryRow } from '../../protocol/dashboard.ts';
+import type { MapSubscriber } from '../../protocol/map.ts';
 
 // The account directory the dashboard searches and sorts: one small row per account, joined
 // with its subscriber's name, first phone and address. Built from the journal at start with a
@@ -23,8 +24,18 @@ interface SubscriberInfo {
   name: string | null;
   phones: string[];
   address: string | null;
+  /** Where the address is, for the map, when the subscriber gave it. */
+  point: Point | null;
   accounts: Set<string>;
 }
+
+interface Point {
+  lat: number;
+  lon: number;
+}
+
+const pointOf = (a: { lat?: number; lon?: number } | null | undefined): Point | null =>
+  a?.lat !== undefined && a.lon !== undefined ? { lat: a.lat, lon: a.lon } : null;
 
 interface Row {
   accountId: string;
@@ -223,7 +234,7 @@ export class AccountDirectory implements JournalFollower {
   private subscriber(id: string): SubscriberInfo {
     let info = this.subscribers.get(id);
     if (!info) {
-      info = { name: null, phones: [], address: null, accounts: new Set() };
+      info = { name: null, phones: [], address: null, point: null, accounts: new Set() };
       this.subscribers.set(id, info);
     }
     return info;
@@ -231,7 +242,7 @@ export class AccountDirectory implements JournalFollower {
 
   private foldSubscriber(id: string, e: SubscriberEvent): void {
     if (e.type === 'SubscriberRegistered') {
-      this.setSubscriber(id, e.name, e.contacts.phones ?? [], e.address?.text ?? null);
+      this.setSubscriber(id, e.name, e.contacts.phones ?? [], e.address?.text ?? null, pointOf(e.address));
     } else if (e.type === 'SubscriberUpdated') {
       const info = this.subscriber(id);
       const c = e.changes;
@@ -240,21 +251,29 @@ export class AccountDirectory implements JournalFollower {
         c.name ?? info.name,
         c.contacts === undefined ? info.phones : (c.contacts.phones ?? []),
         c.address === undefined ? info.address : (c.address?.text ?? null),
+        c.address === undefined ? info.point : pointOf(c.address),
       );
     }
   }
 
   private applySubscriberState(id: string, s: SubscriberState): void {
     if (!s.exists) return;
-    this.setSubscriber(id, s.name, s.contacts.phones ?? [], s.address?.text ?? null);
+    this.setSubscriber(id, s.name, s.contacts.phones ?? [], s.address?.text ?? null, pointOf(s.address));
   }
 
-  private setSubscriber(id: string, name: string | null, phones: string[], address: string | null): void {
+  private setSubscriber(
+    id: string,
+    name: string | null,
+    phones: string[],
+    address: string | null,
+    point: Point | null,
+  ): void {
     const info = this.subscriber(id);
     if (info.name !== name) this.bump('name');
     info.name = name;
     info.phones = phones;
     info.address = address;
+    info.point = point;
     for (const accountId of info.accounts) {
       const row = this.rows.get(accountId);
       if (row) {
@@ -336,6 +355,27 @@ export class AccountDirectory implements JournalFollower {
       total++;
     }
     return { total, rows: out };
+  }
+
+  /** Subscribers whose address has coordinates, each with its first account (the map). */
+  located(): MapSubscriber[] {
+    const out: MapSubscriber[] = [];
+    for (const [subscriberId, s] of this.subscribers) {
+      if (s.point === null || s.address === null) continue;
+      const first = [...s.accounts]
+        .map((id) => this.rows.get(id)!)
+        .sort((a, b) => (a.idKey < b.idKey ? -1 : 1))[0];
+      out.push({
+        subscriberId,
+        name: s.name,
+        address: s.address,
+        lat: s.point.lat,
+        lon: s.point.lon,
+        accountId: first?.accountId ?? null,
+        status: first?.status ?? null,
+      });
+    }
+    return out;
   }
 
   private view(row: Row): DirectoryRow {

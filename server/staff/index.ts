@@ -8,10 +8,11 @@ import { staffUserKind } from '../../actors/staff/user.ts';
 import type { AbonentServices } from '../app.ts';
 import { AccountDirectory } from '../dashboard/directory.ts';
 import { KpiBoard } from '../dashboard/kpi.ts';
+import { mapRoutes } from '../dashboard/map.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Authenticator, Principal } from '../http/auth.ts';
 import type { Route } from '../http/route.ts';
-import { LiveGateway } from '../live/sockets.ts';
+import { LiveGateway, type LiveGatewayOptions } from '../live/sockets.ts';
 import { loadSecretKey, secretBox } from '../secrets.ts';
 import { StaffAccess } from './access.ts';
 import { AuditLog } from './audit.ts';
@@ -64,6 +65,10 @@ export class StaffArea {
     return [
       ...staffRoutes({ access: this.access, keys: this.keys, audit: this.audit }),
       ...dashboardRoutes({ journal: this.services.journal, directory: this.directory, kpi: this.kpi }),
+      ...mapRoutes({
+        directory: this.directory,
+        tiles: { url: this.services.config.mapTileUrl, attribution: this.services.config.mapTileAttribution },
+      }),
     ];
   }
 
@@ -72,7 +77,11 @@ export class StaffArea {
   }
 
   /** socket.io on the uWS app; closed by stop() or by the returned handle. */
-  attachSockets(app: uWS.TemplatedApp, authenticators: readonly Authenticator[]): LiveGateway {
+  attachSockets(
+    app: uWS.TemplatedApp,
+    authenticators: readonly Authenticator[],
+    sources: Pick<LiveGatewayOptions, 'devices'> = {},
+  ): LiveGateway {
     const { services } = this;
     this.gateway = new LiveGateway({
       app,
@@ -84,6 +93,7 @@ export class StaffArea {
       authenticators,
       permissionsOf: (p) => this.permissionsNow(p),
       redisUrl: services.config.redisUrl,
+      ...sources,
     });
     return this.gateway;
   }
