@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { Clock } from '../../../actors/runtime/clock.ts';
-import { type AbonentServices, startAbonent } from '../../app.ts';
-import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../log.ts';
+import type { AbonentServices } from '../../app.ts';
+import { type Reply, startInProcess } from '../../testing/in-process.ts';
 import { type StaffArea, staffOf } from '../index.ts';
 
 // The whole server in this process for the staff tests: real HTTP on a free port, a temp
@@ -14,12 +9,7 @@ import { type StaffArea, staffOf } from '../index.ts';
 export const BOOTSTRAP = 'staff-test-bootstrap-token-0123456789abcdef';
 export const PASSWORD = 'correct horse battery';
 
-export interface Reply<T = Record<string, unknown>> {
-  status: number;
-  body: T;
-  headers: Headers;
-  text: string;
-}
+export type { Reply };
 
 export interface CallOptions {
   body?: unknown;
@@ -61,65 +51,25 @@ export function cookieOf(headers: Headers): string | undefined {
 export async function startStaffApi(
   opts: { clock?: Clock; dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<StaffApi> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'abonent-staff-'));
   const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
-      done();
-    },
+  const server = await startInProcess({
+    ...opts,
+    env: { ABONENT_BOOTSTRAP_TOKEN: BOOTSTRAP, ABONENT_SECRET_KEY: 'a1'.repeat(32), ...opts.env },
+    onLogLine: (line) => logs.push(JSON.parse(line)),
   });
-  let services: AbonentServices | undefined;
-  const config = loadConfig({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    ABONENT_BOOTSTRAP_TOKEN: BOOTSTRAP,
-    ABONENT_SECRET_KEY: 'a1'.repeat(32),
-    LOG_LEVEL: 'info',
-    SHUTDOWN_TIMEOUT_MS: '5000',
-    ...opts.env,
-  });
-  const running = await startAbonent(config, {
-    ...(opts.clock ? { clock: opts.clock } : {}),
-    log: createLogger('info', sink),
-    routes: (s) => {
-      services = s;
-      return [];
-    },
-  });
-  const base = `http://127.0.0.1:${running.port}`;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await running.stop();
-  };
+  const { services } = server;
 
-  async function call<T>(method: string, path: string, o: CallOptions = {}): Promise<Reply<T>> {
+  function call<T>(method: string, path: string, o: CallOptions = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.authorization = `Bearer ${o.token === 'bootstrap' ? BOOTSTRAP : o.token}`;
     if (o.cookie) headers.cookie = o.cookie;
     if (o.key) headers['idempotency-key'] = o.key;
-    let payload: string | undefined;
-    if (o.body !== undefined) {
-      payload = JSON.stringify(o.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(base + path, { method, headers, body: payload });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {}
-    return { status: res.status, body: body as T, headers: res.headers, text };
+    return server.request<T>(method, path, { headers, body: o.body });
   }
 
   const api: StaffApi = {
-    base,
-    port: running.port,
-    dataDir,
-    services: services!,
-    area: staffOf(services!),
+    ...server,
+    area: staffOf(services),
     logs,
     call,
     async createUser(username, roles, password = PASSWORD) {
@@ -137,12 +87,6 @@ export async function startStaffApi(
       if (r.status !== 200 || !r.body.accessToken)
         throw new Error(`login ${username}: ${r.status} ${r.text}`);
       return { accessToken: r.body.accessToken, cookie: cookieOf(r.headers)!, userId: r.body.user.id };
-    },
-    position: () => services!.journal.lastPosition(),
-    stop,
-    async dispose() {
-      await stop();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return api;
