@@ -228,6 +228,19 @@ export function journalContract(
       assert.equal(await j.latestSnapshot(k), { key: k, sequenceNumber: 10, data: big, createdAt: T0 + 10 });
     }));
 
+  test('recovery: the latest snapshot and only the events after it', () =>
+    using(async (j) => {
+      const k = key('recovery');
+      assert.equal(await j.recovery(key('nobody-recovers')), { snapshot: undefined, events: [] });
+      const written = await j.append({ key: k, events: [1, 2, 3, 4].map((n) => ev(n, { n })) });
+      assert.equal(await j.recovery(k), { snapshot: undefined, events: written });
+      await j.takeSnapshot({ key: k, sequenceNumber: 3, data: { upTo: 3 }, createdAt: T0 + 3 });
+      assert.equal(await j.recovery(k), {
+        snapshot: { key: k, sequenceNumber: 3, data: { upTo: 3 }, createdAt: T0 + 3 },
+        events: written.slice(3),
+      });
+    }));
+
   test('wake-ups: set and moved with appends, deleted with null, due earliest first', () =>
     using(async (j) => {
       const [w1, w2, w3] = [key('wake-1'), key('wake-2'), key('wake-3')];

@@ -16,6 +16,7 @@ import {
   JournalClosedError,
   JournalConflictError,
   type NactPersistedEvent,
+  type Recovery,
   type StoredEvent,
   type StoredSnapshot,
   type Wakeup,
@@ -344,6 +345,11 @@ export class MongoJournal implements Journal {
       data: JSON.parse(doc.data) as S,
       createdAt: doc.createdAt,
     };
+  }
+
+  async recovery<S, T>(key: string): Promise<Recovery<S, T>> {
+    const snapshot = await this.latestSnapshot<S>(key);
+    return { snapshot, events: await this.events<T>(key, snapshot?.sequenceNumber ?? 0) };
   }
 
   async takeSnapshot<S>(snapshot: StoredSnapshot<S>): Promise<void> {

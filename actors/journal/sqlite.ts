@@ -9,6 +9,7 @@ import {
   JournalClosedError,
   JournalConflictError,
   type NactPersistedEvent,
+  type Recovery,
   type StoredEvent,
   type StoredSnapshot,
   type Wakeup,
@@ -245,11 +246,22 @@ export class SqliteJournal implements Journal {
 
   async latestSnapshot<S>(key: string): Promise<StoredSnapshot<S> | undefined> {
     this.open();
+    return this.inReadBatch(() => this.snapshotOf<S>(key));
+  }
+
+  async recovery<S, T>(key: string): Promise<Recovery<S, T>> {
+    this.open();
+    // Both reads in one batch: an activation waits for one turn of the event loop, not two.
     return this.inReadBatch(() => {
-      const row = this.stmt.snapshot.get(key);
-      if (!row) return undefined;
-      return { key, sequenceNumber: row.seq, data: JSON.parse(row.data) as S, createdAt: row.created_at };
+      const snapshot = this.snapshotOf<S>(key);
+      return { snapshot, events: this.eventsToEnd<T>(key, snapshot?.sequenceNumber ?? 0) };
     });
+  }
+
+  private snapshotOf<S>(key: string): StoredSnapshot<S> | undefined {
+    const row = this.stmt.snapshot.get(key);
+    if (!row) return undefined;
+    return { key, sequenceNumber: row.seq, data: JSON.parse(row.data) as S, createdAt: row.created_at };
   }
 
   /**

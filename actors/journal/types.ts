@@ -49,6 +49,12 @@ export interface StoredSnapshot<S = unknown> {
   createdAt: number;
 }
 
+export interface Recovery<S = unknown, T = unknown> {
+  snapshot: StoredSnapshot<S> | undefined;
+  /** The events after the snapshot (all of them without one), ascending. */
+  events: StoredEvent<T>[];
+}
+
 export interface Wakeup {
   key: string;
   at: number;
@@ -82,6 +88,11 @@ export interface Journal {
   /** The highest position committed so far (0 when empty). */
   lastPosition(): Promise<number>;
   latestSnapshot<S>(key: string): Promise<StoredSnapshot<S> | undefined>;
+  /**
+   * What an actor recovers from: its latest snapshot and the events after it, read together
+   * (one read, where the engine can) rather than one read waiting for the other.
+   */
+  recovery<S, T>(key: string): Promise<Recovery<S, T>>;
   /** Resolves once the snapshot is durable; an older snapshot never replaces a newer one. */
   takeSnapshot<S>(snapshot: StoredSnapshot<S>): Promise<void>;
   /** Wake-ups due at or before `until`, earliest first. */

@@ -157,7 +157,7 @@ export class ActorCell {
     const started = performance.now();
     const { kind, env } = this;
     try {
-      const snapshot = await env.journal.latestSnapshot<SnapshotData>(this.key);
+      const { snapshot, events } = await env.journal.recovery<SnapshotData, Envelope>(this.key);
       // A cell recovers once, before any command: what the constructor made is still initial.
       let state = this.state;
       let sequence = 0;
@@ -167,7 +167,6 @@ export class ActorCell {
         sequence = snapshot.sequenceNumber;
         applied = new AppliedKeys(env.idempotency, snapshot.data.applied);
       }
-      const events = await env.journal.events<Envelope>(this.key, sequence);
       // Only evolve runs here: effects already happened (or are pending intents in state).
       for (const stored of events) {
         state = kind.evolve(state, stored.data.event);
