@@ -11,7 +11,9 @@ import { AuditScreen } from './screens/audit.tsx';
 import { AuthFrame } from './screens/auth-frame.tsx';
 import { HomeScreen } from './screens/home/home.tsx';
 import { LoginScreen } from './screens/login.tsx';
+import { MapScreen } from './screens/map/map.tsx';
 import { ProfileScreen } from './screens/profile.tsx';
+import { RequestsScreen } from './screens/requests/board.tsx';
 import { SetupScreen } from './screens/setup.tsx';
 import { StaffScreen } from './screens/staff.tsx';
 import { TariffsScreen } from './screens/tariffs.tsx';
@@ -162,6 +164,8 @@ function Screen(props: { route: Route }): JSX.Element {
     tariffs: TariffsScreen,
     staff: StaffScreen,
     audit: AuditScreen,
+    requests: RequestsScreen,
+    map: MapScreen,
     profile: ProfileScreen,
   };
   return (

@@ -10,6 +10,8 @@ export type Route =
   | { name: 'tariffs' }
   | { name: 'staff' }
   | { name: 'audit' }
+  | { name: 'requests' }
+  | { name: 'map' }
   | { name: 'profile' }
   | { name: 'not-found'; path: string };
 
@@ -23,6 +25,8 @@ export function parse(h: string): Route {
   if (!first) return { name: 'home' };
   if (first === 'accounts' && second === undefined) return { name: 'accounts' };
   if (first === 'accounts' && second && third === undefined) return { name: 'account', id: second };
+  // `#/requests?open=R5` opens one request on the board (the query is the board's own).
+  if (parts.length === 1 && (first === 'requests' || first === 'map')) return { name: first };
   if (
     parts.length === 1 &&
     (first === 'tariffs' || first === 'staff' || first === 'audit' || first === 'profile')
@@ -40,6 +44,9 @@ export const href = {
   tariffs: '#/tariffs',
   staff: '#/staff',
   audit: '#/audit',
+  requests: '#/requests',
+  request: (id: string) => `#/requests?open=${encodeURIComponent(id)}`,
+  map: '#/map',
   profile: '#/profile',
 };
 

@@ -2,7 +2,10 @@
 // same keys as `ru`: the type says so, so a missing translation does not compile.
 // Placeholders are {name}; money and dates are formatted by i18n.ts, never here.
 
+import { requestsEn, requestsRu } from './requests.ts';
+
 export const ru = {
+  ...requestsRu,
   'app.name': 'Абонент',
   'app.skip': 'Перейти к содержимому',
   'app.loading': 'Загрузка…',
@@ -328,6 +331,7 @@ export const ru = {
 export type Key = keyof typeof ru;
 
 export const en: Record<Key, string> = {
+  ...requestsEn,
   'app.name': 'Abonent',
   'app.skip': 'Skip to content',
   'app.loading': 'Loading…',
