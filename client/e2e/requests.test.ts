@@ -5,6 +5,7 @@ import type { RouterOsSim } from '../../scripts/sim/routeros.ts';
 import { deviceBody, startSim } from '../../server/http/routes/testing/network.ts';
 import {
   apiLogin,
+  contrastProblems,
   createStaff,
   launchBrowser,
   openTab,
@@ -97,6 +98,7 @@ test('a request from the public form appears on an open board live', async () =>
   await page.getByTestId('requests-search').fill('');
   await c.waitFor();
   await screenshot(page, 'requests-board-new');
+  assert.equal(await contrastProblems(page), []);
   assert.equal(errors, []);
   await context.close();
 });
@@ -127,6 +129,8 @@ test('sales takes it to connected with the keyboard and card buttons; another de
   await panel.getByTestId('schedule-at').fill('2030-05-06T10:30');
   await panel.getByTestId('schedule-submit').click();
   await panel.getByTestId('panel-status').getByText('Запланированы').waitFor();
+  // The visit in the history is the time typed, in local time, not the actor's ISO text.
+  await panel.getByTestId('panel-history').getByText('Визит назначен: 06.05.2030, 10:30:00').waitFor();
   // A comment, on the way.
   await panel.getByTestId('comment-text').fill('Кабель до подъезда уже есть');
   await panel.getByTestId('comment-submit').click();
@@ -145,6 +149,7 @@ test('sales takes it to connected with the keyboard and card buttons; another de
   await panel.getByTestId('panel-status').getByText('Подключены').waitFor({ timeout: 15_000 });
   accountId = (await panel.getByTestId('panel-account').textContent())!.trim();
   await screenshot(page, 'requests-panel-connected');
+  assert.equal(await contrastProblems(page), []);
   await page.keyboard.press('Escape');
   await card(page, 'connected', 'Мария Кузнецова').waitFor();
   await card(watcher.page, 'connected', 'Мария Кузнецова').waitFor({ timeout: 10_000 });
@@ -238,6 +243,10 @@ test('the map shows subscribers and open requests by coordinates although its ti
   assert.ok(await inside('path.map-subscriber'), 'subscriber marker within the map');
   assert.ok(await inside('.map-request'), 'request marker within the map');
   await screenshot(page, 'requests-map-without-tiles');
+  assert.equal(await contrastProblems(page), []);
+  // The same points as links, for the keyboard.
+  await page.getByText('Точки списком').click();
+  await page.locator('.map-list a', { hasText: `Карточка счёта ${accountId}` }).waitFor();
 
   // The request's popup links to it on the board; the subscriber's to the account card.
   await page.locator('.map-request').click();

@@ -95,6 +95,7 @@ export const requestsRu = {
   'map.open_account': 'Карточка счёта {id}',
   'map.open_request': 'Открыть заявку {id}',
   'map.no_account': 'Счёт не открыт',
+  'map.list': 'Точки списком',
 } as const;
 
 export const requestsEn: Record<keyof typeof requestsRu, string> = {
@@ -191,4 +192,5 @@ export const requestsEn: Record<keyof typeof requestsRu, string> = {
   'map.open_account': 'Account card {id}',
   'map.open_request': 'Open request {id}',
   'map.no_account': 'No account yet',
+  'map.list': 'The points as a list',
 };

@@ -1,6 +1,15 @@
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
-import { createEffect, createResource, createSignal, type JSX, onCleanup, onMount, Show } from 'solid-js';
+import {
+  createEffect,
+  createResource,
+  createSignal,
+  For,
+  type JSX,
+  onCleanup,
+  onMount,
+  Show,
+} from 'solid-js';
 import type { MapSubscriber, MapView } from '../../../../protocol/map.ts';
 import type { RequestView } from '../../../../protocol/network.ts';
 import { get } from '../../api/http.ts';
@@ -136,6 +145,36 @@ export function MapScreen(): JSX.Element {
         </li>
       </ul>
       <div ref={host} class="map-host" data-testid="map" />
+      <Show when={view()}>
+        {(v) => (
+          <details class="map-list">
+            {/* The same points for the keyboard and screen readers: the markers are drawings. */}
+            <summary>{t('map.list')}</summary>
+            <ul>
+              <For each={v().subscribers}>
+                {(s) => (
+                  <li>
+                    {s.name ?? s.subscriberId}, {s.address}:{' '}
+                    {s.accountId ? (
+                      <a href={href.account(s.accountId)}>{t('map.open_account', { id: s.accountId })}</a>
+                    ) : (
+                      t('map.no_account')
+                    )}
+                  </li>
+                )}
+              </For>
+              <For each={requests()}>
+                {(r) => (
+                  <li>
+                    {t('map.request')} {r.id}, {r.name}, {r.address}:{' '}
+                    <a href={href.request(r.id)}>{t('map.open_request', { id: r.id })}</a>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </details>
+        )}
+      </Show>
     </div>
   );
 }

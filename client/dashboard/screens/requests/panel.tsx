@@ -152,7 +152,7 @@ export function RequestPanel(props: {
                     {(c) => (
                       <li>
                         <small>
-                          {dateTime(c.at)} · {c.by}
+                          {dateTime(c.at)} · {byName(props.staff, c.by)}
                         </small>
                         <p>{c.text}</p>
                       </li>
@@ -165,31 +165,48 @@ export function RequestPanel(props: {
               </Show>
 
               <h3>{t('req.history')}</h3>
-              <ol class="req-history" data-testid="panel-history">
+              <ul class="req-history" data-testid="panel-history">
                 <For each={[...r().history].reverse()}>
                   {(h) => (
                     <li>
                       <small>
                         {dateTime(h.at)} · {h.by.type === 'staff' ? props.staff.name(h.by.id) : h.by.id}
                       </small>{' '}
-                      {t(`req.h.${h.what}`, {
-                        detail:
-                          h.what === 'assigned'
-                            ? props.staff.name(h.detail ?? null)
-                            : h.what === 'submitted'
-                              ? t(`req.source.${(h.detail ?? 'form') as RequestView['source']}`)
-                              : (h.detail ?? ''),
-                      })}
+                      {t(`req.h.${h.what}`, { detail: historyDetail(props.staff, h) })}
                     </li>
                   )}
                 </For>
-              </ol>
+              </ul>
             </>
           )}
         </Show>
       </div>
     </Dialog>
   );
+}
+
+/** A comment's author as the actor writes it (`staff:<id>`), by name when known. */
+function byName(staff: Staff, by: string): string {
+  return by.startsWith('staff:') ? staff.name(by.slice(6)) : by;
+}
+
+/** What a history line says: names for staff ids, the visit in local time (the actor writes ISO + note). */
+function historyDetail(staff: Staff, h: RequestView['history'][number]): string {
+  const detail = h.detail ?? '';
+  switch (h.what) {
+    case 'assigned':
+      return staff.name(detail || null);
+    case 'submitted':
+      return t(`req.source.${(detail || 'form') as RequestView['source']}`);
+    case 'scheduled': {
+      const space = detail.indexOf(' ');
+      const iso = space < 0 ? detail : detail.slice(0, space);
+      const ms = Date.parse(iso);
+      return Number.isNaN(ms) ? detail : `${dateTime(ms)}${space < 0 ? '' : detail.slice(space)}`;
+    }
+    default:
+      return detail;
+  }
 }
 
 function stepLabel(step: Action): string {
