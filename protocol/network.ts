@@ -117,6 +117,25 @@ export const PendingCommand = Type.Object({
   lastError: Type.Optional(Type.String()),
 });
 
+export const DeviceError = Type.Object({
+  at: Instant,
+  what: Type.Union(
+    [
+      Type.Literal('auth'),
+      Type.Literal('connect'),
+      Type.Literal('connection_lost'),
+      Type.Literal('command'),
+      Type.Literal('reconcile'),
+      Type.Literal('check'),
+    ],
+    {
+      description:
+        'auth: login refused; connect: could not connect; connection_lost: dropped; command: a block, unblock or speed change failed; reconcile: reading or repairing the block list failed; check: a health check failed',
+    },
+  ),
+  message: Type.String(),
+});
+
 export const DeviceView = Type.Object(
   {
     id: Id,
@@ -137,6 +156,9 @@ export const DeviceView = Type.Object(
     pendingCommands: Type.Integer({ minimum: 0 }),
     pending: Type.Array(PendingCommand),
     lastError: Type.Union([Type.String(), Type.Null()]),
+    recentErrors: Type.Array(DeviceError, {
+      description: 'the last failures of this router since the server started, newest first (at most 10)',
+    }),
     nextConnectAt: Type.Union([Instant, Type.Null()]),
     services: Type.Integer({ minimum: 0 }),
     reconciledAt: Type.Union([Instant, Type.Null()]),
@@ -149,6 +171,16 @@ export const DeviceView = Type.Object(
 export type DeviceView = Static<typeof DeviceView>;
 
 export const DeviceList = Type.Object({ items: Type.Array(DeviceView) }, { $id: 'DeviceList' });
+
+/** Pending commands a `device` frame lists (the oldest); `pendingCommands` counts them all. */
+export const PENDING_IN_FRAME = 50;
+
+/**
+ * The `device` frame of the socket rooms `devices` and `device:<id>`: a router as
+ * `GET /api/v1/devices/{id}` shows it, its `pending` list cut to the oldest PENDING_IN_FRAME,
+ * or `{id, removed: true}` once it is removed. At most one per router per 250 ms.
+ */
+export type DeviceFrame = DeviceView | { id: string; removed: true };
 
 export const CreatedReply = Type.Object({ id: Id }, { $id: 'Created' });
 

@@ -97,8 +97,17 @@ export const ROOMS: readonly { pattern: string; permission: Permission; carries:
   { pattern: 'kpi', permission: 'kpi.read', carries: '`kpi`: the KPI object, at most one frame per 250 ms' },
   { pattern: 'billing', permission: 'billing.read', carries: '`billing`: billing run progress' },
   { pattern: 'account:<id>', permission: 'accounts.read', carries: '`event`: the events of one account' },
-  { pattern: 'devices', permission: 'devices.read', carries: 'device status (later)' },
-  { pattern: 'device:<id>', permission: 'devices.read', carries: 'the events of one device (later)' },
+  {
+    pattern: 'devices',
+    permission: 'devices.read',
+    carries:
+      "`device`: a router's row as `GET /api/v1/devices/{id}` shows it (status, pending commands, last error, last seen…) whenever it changes, at most one per router per 250 ms; `{id, removed: true}` once removed",
+  },
+  {
+    pattern: 'device:<id>',
+    permission: 'devices.read',
+    carries: '`event`: the events of one router (kind `device`); `device`: its row, as in `devices`',
+  },
   {
     pattern: 'requests',
     permission: 'requests.read',

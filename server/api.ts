@@ -10,7 +10,7 @@ import { billingRoutes, startBilling } from './billing.ts';
 import type { Authenticator } from './http/auth.ts';
 import type { Route } from './http/route.ts';
 import { moneyApiRoutes } from './http/routes/index.ts';
-import { networkKinds, networkRoutes, type SystemParts, startNetwork } from './network.ts';
+import { deviceFrames, networkKinds, networkRoutes, type SystemParts, startNetwork } from './network.ts';
 import { staffKinds, staffOf } from './staff/index.ts';
 
 // What Abonent serves: its actor kinds, its API routes and the background services that
@@ -51,7 +51,7 @@ export function attachApiSockets(
   app: uWS.TemplatedApp,
   authenticators: readonly Authenticator[],
 ): () => Promise<void> {
-  const gateway = staffOf(services).attachSockets(app, authenticators);
+  const gateway = staffOf(services).attachSockets(app, authenticators, { devices: deviceFrames(services) });
   return () => gateway.close();
 }
 

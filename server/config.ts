@@ -24,6 +24,8 @@ export interface Config {
   askTimeoutMs: number;
   shutdownTimeoutMs: number;
   deviceCheckIntervalMs: number;
+  /** Demo mode: a simulated router in-process, registered as a device (server/demo/demo.ts). */
+  demo: boolean;
   billingMaxCatchUp: number;
   billingConcurrency: number;
   billingIntervalMs: number;
@@ -55,6 +57,11 @@ interface Variable<K extends keyof Config> {
 }
 
 const text: Parse<string> = (raw) => raw;
+
+const flag: Parse<boolean> = (raw, name) => {
+  if (raw === '1' || raw === '0') return raw === '1';
+  throw new ConfigError(name, `must be 1 or 0, got ${JSON.stringify(raw)}`);
+};
 
 const integer =
   (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> =>
@@ -234,6 +241,14 @@ export const configVariables = [
     default: '30000',
     description: 'How often every router is health-checked (TCP reach, API login, identity, resource)',
     parse: integer(1000),
+  }),
+  v({
+    name: 'ABONENT_DEMO',
+    key: 'demo',
+    default: '0',
+    description:
+      '1: demo mode — starts a simulated MikroTik router inside the server on a free local port and adds it as the device "Demo router", so the dashboard shows a router online; 0: off',
+    parse: flag,
   }),
   v({
     name: 'BILLING_MAX_CATCH_UP',

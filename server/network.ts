@@ -8,10 +8,12 @@ import type { ActorSystem } from '../actors/runtime/system.ts';
 import type { BackgroundService } from './api.ts';
 import type { AbonentServices } from './app.ts';
 import type { Config } from './config.ts';
+import { startDemo } from './demo/demo.ts';
 import type { Route } from './http/route.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { requestRoutes } from './http/routes/requests.ts';
 import { serviceRoutes } from './http/routes/services.ts';
+import { DeviceFrames } from './live/devices.ts';
 import type { Logger } from './log.ts';
 import { loadSecretKey, secretBox } from './secrets.ts';
 
@@ -54,6 +56,15 @@ export function networkOf(services: Pick<AbonentServices, 'system'>): Network {
   return network;
 }
 
+/** The routers' rows for the dashboard's live rooms `devices` and `device:<id>`. */
+export function deviceFrames(services: AbonentServices): DeviceFrames {
+  return new DeviceFrames({
+    system: services.system,
+    network: networkOf(services),
+    log: services.log.child({ component: 'device-frames' }),
+  });
+}
+
 export function networkRoutes(services: AbonentServices): Route[] {
   const network = networkOf(services);
   return [
@@ -64,5 +75,9 @@ export function networkRoutes(services: AbonentServices): Route[] {
 }
 
 export async function startNetwork(services: AbonentServices): Promise<BackgroundService[]> {
-  return [await networkOf(services).start()];
+  const network = networkOf(services);
+  // The demo router gets its new port before the routers are woken, so it is not first
+  // tried where the last run's simulator was; it stops after the network (listed later).
+  const demo = services.config.demo ? await startDemo(services, network) : null;
+  return [await network.start(), ...(demo ? [demo] : [])];
 }

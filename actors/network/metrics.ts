@@ -77,6 +77,20 @@ export function createNetworkMetrics(registry: Registry, directory: NetworkDirec
       }
     },
   });
+  new Gauge({
+    name: 'abonent_device_last_error_info',
+    help: 'Each router with an error on record: 1, its last error message as a label (cleared when it is back online)',
+    labelNames: ['device', 'message'],
+    registers,
+    collect() {
+      this.reset();
+      for (const id of directory.deviceIds()) {
+        const state = directory.state(id);
+        if (state?.config && state.lastError)
+          this.set({ device: id, message: state.lastError.slice(0, 200) }, 1);
+      }
+    },
+  });
   const handedOff = new Gauge({
     name: 'abonent_network_handoff_position',
     help: 'Journal position up to which account events have been handed to the routers',

@@ -49,6 +49,7 @@ export interface MonitorOptions {
 export class DeviceMonitor {
   private readonly last = new Map<string, DeviceCheck>();
   private readonly inFlight = new Map<string, Promise<HealthReport>>();
+  private readonly listeners = new Set<(deviceId: string, check: DeviceCheck) => void>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private sequence = 0;
@@ -73,6 +74,12 @@ export class DeviceMonitor {
 
   forget(deviceId: string): void {
     this.last.delete(deviceId);
+  }
+
+  /** Every check this process makes, as it ends (the devices screen, the error log). */
+  onChecked(listener: (deviceId: string, check: DeviceCheck) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** One full check now (staff pressed "check", or the router was just added). */
@@ -133,7 +140,15 @@ export class DeviceMonitor {
       };
     }
     const at = this.o.clock.now();
-    this.last.set(record.id, { at, report });
+    const check = { at, report };
+    this.last.set(record.id, check);
+    for (const listener of this.listeners) {
+      try {
+        listener(record.id, check);
+      } catch (err) {
+        this.o.log.error({ err, deviceId: record.id }, 'router check listener threw');
+      }
+    }
     this.o.metrics?.checks.inc({
       result: report.ok ? 'ok' : tcpOnly ? 'tcp_only' : (report.failed?.stage ?? 'failed'),
     });

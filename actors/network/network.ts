@@ -13,6 +13,7 @@ import type { Bus } from '../runtime/bus.ts';
 import type { AnyKind } from '../runtime/cell.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 import { NetworkDirectory } from './directory.ts';
+import { DeviceErrorLog } from './errors.ts';
 import { handoffKind, NetworkHandOff } from './handoff.ts';
 import { createNetworkMetrics, type NetworkMetrics } from './metrics.ts';
 import { DeviceMonitor } from './monitor.ts';
@@ -50,6 +51,8 @@ export interface Network {
   readonly directory: NetworkDirectory;
   readonly connections: DeviceConnections;
   readonly monitor: DeviceMonitor;
+  /** The last few failures of each router since this process started. */
+  readonly errors: DeviceErrorLog;
   readonly metrics: NetworkMetrics;
   readonly secrets: Sealer;
   readonly resolveSecret: SecretResolver;
@@ -100,6 +103,9 @@ export function createNetwork(o: NetworkOptions): Network {
   // Registered before the system starts: commits of routers woken by their timers count too.
   system.onPersisted(directory.onPersisted);
   system.onPersisted(metrics.onPersisted);
+  const errors = new DeviceErrorLog();
+  system.onPersisted(errors.onPersisted);
+  monitor.onChecked(errors.onChecked);
 
   const network: Network = {
     kinds: [deviceKind, registryKind, handoffKind] as AnyKind[],
@@ -107,6 +113,7 @@ export function createNetwork(o: NetworkOptions): Network {
     directory,
     connections,
     monitor,
+    errors,
     metrics,
     secrets: o.secrets,
     resolveSecret,

@@ -1,6 +1,7 @@
 import { createEffect, createResource, createSignal, For, type JSX, Match, on, Show, Switch } from 'solid-js';
 import { Dynamic } from 'solid-js/web';
 import { get } from './api/http.ts';
+import { resetDevices } from './devices.ts';
 import { t } from './i18n/i18n.ts';
 import { live, liveStatus } from './live.ts';
 import { allowed, SECTIONS } from './nav.ts';
@@ -9,6 +10,8 @@ import { AccountCard } from './screens/account/card.tsx';
 import { AccountsScreen } from './screens/accounts/accounts.tsx';
 import { AuditScreen } from './screens/audit.tsx';
 import { AuthFrame } from './screens/auth-frame.tsx';
+import { DeviceScreen } from './screens/devices/device.tsx';
+import { DevicesScreen } from './screens/devices/devices.tsx';
 import { HomeScreen } from './screens/home/home.tsx';
 import { LoginScreen } from './screens/login.tsx';
 import { MapScreen } from './screens/map/map.tsx';
@@ -47,6 +50,7 @@ export function App(): JSX.Element {
         else {
           live.stop();
           resetTariffs();
+          resetDevices();
         }
       },
     ),
@@ -89,7 +93,7 @@ function Shell(): JSX.Element {
   createEffect(() => {
     const r = route();
     const section = SECTIONS.find((s) => s.route === r.name);
-    document.title = `${section ? t(section.label) : r.name === 'account' ? t('account.title', { id: r.id }) : t('app.name')} — ${t('app.name')}`;
+    document.title = `${section ? t(section.label) : r.name === 'account' ? t('account.title', { id: r.id }) : r.name === 'device' ? `${t('dev.title')}: ${r.id}` : t('app.name')} — ${t('app.name')}`;
   });
 
   return (
@@ -113,7 +117,9 @@ function Shell(): JSX.Element {
                   <a
                     href={s.href}
                     aria-current={
-                      route().name === s.route || (s.route === 'accounts' && route().name === 'account')
+                      route().name === s.route ||
+                      (s.route === 'accounts' && route().name === 'account') ||
+                      (s.route === 'devices' && route().name === 'device')
                         ? 'page'
                         : undefined
                     }
@@ -166,6 +172,7 @@ function Screen(props: { route: Route }): JSX.Element {
     audit: AuditScreen,
     requests: RequestsScreen,
     map: MapScreen,
+    devices: DevicesScreen,
     profile: ProfileScreen,
   };
   return (
@@ -182,6 +189,13 @@ function Screen(props: { route: Route }): JSX.Element {
         {(r) => (
           <Show when={(r() as { id: string }).id} keyed>
             {(id) => <AccountCard id={id} />}
+          </Show>
+        )}
+      </Match>
+      <Match when={props.route.name === 'device' && props.route}>
+        {(r) => (
+          <Show when={(r() as { id: string }).id} keyed>
+            {(id) => <DeviceScreen id={id} />}
           </Show>
         )}
       </Match>

@@ -18,6 +18,7 @@ export const SECTIONS: Section[] = [
   { route: 'tariffs', href: href.tariffs, label: 'nav.tariffs', allowed: () => can('tariffs.read') },
   { route: 'requests', href: href.requests, label: 'nav.requests', allowed: () => can('requests.read') },
   { route: 'map', href: href.map, label: 'nav.map', allowed: () => can('subscribers.read') },
+  { route: 'devices', href: href.devices, label: 'nav.devices', allowed: () => can('devices.read') },
   { route: 'staff', href: href.staff, label: 'nav.staff', allowed: () => can('staff.read') },
   { route: 'audit', href: href.audit, label: 'nav.audit', allowed: () => can('audit.read') },
   { route: 'profile', href: href.profile, label: 'nav.profile', allowed: () => true },
@@ -25,6 +26,7 @@ export const SECTIONS: Section[] = [
 
 export function allowed(name: Route['name']): boolean {
   if (name === 'account') return can('accounts.read');
+  if (name === 'device') return can('devices.read');
   const section = SECTIONS.find((s) => s.route === name);
   return section ? section.allowed() : true;
 }

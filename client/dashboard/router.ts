@@ -12,6 +12,8 @@ export type Route =
   | { name: 'audit' }
   | { name: 'requests' }
   | { name: 'map' }
+  | { name: 'devices' }
+  | { name: 'device'; id: string }
   | { name: 'profile' }
   | { name: 'not-found'; path: string };
 
@@ -25,6 +27,8 @@ export function parse(h: string): Route {
   if (!first) return { name: 'home' };
   if (first === 'accounts' && second === undefined) return { name: 'accounts' };
   if (first === 'accounts' && second && third === undefined) return { name: 'account', id: second };
+  if (first === 'devices' && second === undefined) return { name: 'devices' };
+  if (first === 'devices' && second && third === undefined) return { name: 'device', id: second };
   // `#/requests?open=R5` opens one request on the board (the query is the board's own).
   if (parts.length === 1 && (first === 'requests' || first === 'map')) return { name: first };
   if (
@@ -47,6 +51,8 @@ export const href = {
   requests: '#/requests',
   request: (id: string) => `#/requests?open=${encodeURIComponent(id)}`,
   map: '#/map',
+  devices: '#/devices',
+  device: (id: string) => `#/devices/${encodeURIComponent(id)}`,
   profile: '#/profile',
 };
 

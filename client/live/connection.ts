@@ -1,9 +1,10 @@
 import { io, type Socket } from 'socket.io-client';
+import type { DeviceFrame } from '../../protocol/network.ts';
 import { SeenPositions } from './seen.ts';
 import type { BillingRunProgress, Kpi, LiveEvent, LiveStatus } from './types.ts';
 
 // One socket.io connection per browser tab, shared by every screen. Screens join rooms
-// (`feed`, `kpi`, `account:<id>`, `billing`) and listen; what arrives is coalesced and handed
+// (`feed`, `kpi`, `account:<id>`, `billing`, `devices`, `device:<id>`) and listen; what arrives is coalesced and handed
 // over once per animation frame, so a burst of 1,000 events a second costs one render per frame.
 //
 // Resume: after a drop the socket reconnects with a fresh token, joins its rooms again and,
@@ -62,6 +63,8 @@ export class LiveConnection {
   private pending: LiveEvent[] = [];
   private pendingKpi: Kpi | null = null;
   private pendingBilling: BillingRunProgress | null = null;
+  /** Router rows by id: only the latest of each is handed over. */
+  private readonly pendingDevices = new Map<string, DeviceFrame>();
   private pendingResync = false;
   private frame = 0;
   private fallback: ReturnType<typeof setTimeout> | undefined;
@@ -74,6 +77,7 @@ export class LiveConnection {
   private readonly eventListeners = new Set<(events: LiveEvent[]) => void>();
   private readonly kpiListeners = new Set<(kpi: Kpi) => void>();
   private readonly billingListeners = new Set<(progress: BillingRunProgress) => void>();
+  private readonly deviceListeners = new Set<(frames: DeviceFrame[]) => void>();
   private readonly resyncListeners = new Set<() => void>();
   private readonly statusListeners = new Set<(status: LiveStatus) => void>();
   private readonly gapListeners = new Set<(afterPosition: number) => void>();
@@ -126,6 +130,12 @@ export class LiveConnection {
       this.pendingBilling = progress;
       this.schedule();
     });
+    socket.on('device', (frame: DeviceFrame) => {
+      if (typeof frame?.id !== 'string') return;
+      this.pendingDevices.delete(frame.id); // re-inserted last: frames are handed over in arrival order
+      this.pendingDevices.set(frame.id, frame);
+      this.schedule();
+    });
   }
 
   stop(): void {
@@ -141,6 +151,7 @@ export class LiveConnection {
     this.socket = null;
     this.connectedOnce = false;
     this.pending = [];
+    this.pendingDevices.clear();
     for (const room of this.rooms.values()) room.joined = false;
     this.setStatus('offline');
   }
@@ -184,6 +195,10 @@ export class LiveConnection {
   }
   onBilling(listener: (progress: BillingRunProgress) => void): () => void {
     return add(this.billingListeners, listener);
+  }
+  /** Router rows (`device` frames of `devices` and `device:<id>`), the latest of each router per frame. */
+  onDevices(listener: (frames: DeviceFrame[]) => void): () => void {
+    return add(this.deviceListeners, listener);
   }
   /** After a reconnect: refetch whatever snapshot you show. */
   onResync(listener: () => void): () => void {
@@ -308,6 +323,8 @@ export class LiveConnection {
     this.pending = [];
     const kpi = this.pendingKpi;
     const billing = this.pendingBilling;
+    const devices = [...this.pendingDevices.values()];
+    this.pendingDevices.clear();
     const resync = this.pendingResync;
     this.pendingKpi = null;
     this.pendingBilling = null;
@@ -318,6 +335,7 @@ export class LiveConnection {
       if (events.length > 0) for (const listener of this.eventListeners) safely(() => listener(events));
       if (kpi) for (const listener of this.kpiListeners) safely(() => listener(kpi));
       if (billing) for (const listener of this.billingListeners) safely(() => listener(billing));
+      if (devices.length > 0) for (const listener of this.deviceListeners) safely(() => listener(devices));
       if (resync) for (const listener of this.resyncListeners) safely(listener);
     });
   }

@@ -13,13 +13,16 @@ import type { KpiBoard } from '../dashboard/kpi.ts';
 import { type Authenticator, hasPermission, type Principal } from '../http/auth.ts';
 import type { Logger } from '../log.ts';
 import type { StaffRoster } from '../staff/roster.ts';
+import type { DeviceFrameSource } from './devices.ts';
 
 // The dashboard's live transport: socket.io attached to the uWS app (same port, /socket.io/).
 // A browser authenticates with its access token, joins topic rooms its roles allow
 // (protocol/roles.ts ROOMS) and gets:
 //   `event`    every journaled event this node commits, to `feed`, `account:<id>` and `requests`;
 //   `kpi`      the KPI object, at most one frame per 250 ms however many events happen;
-//   `billing`  billing run progress, as the billing engine publishes it on the bus.
+//   `billing`  billing run progress, as the billing engine publishes it on the bus;
+//   `device`   a router's row (status, pending commands, last error…), to `devices` and
+//              `device:<id>`, at most one per router per 250 ms (server/live/devices.ts).
 //
 // Every broadcast goes to exactly one room with no `except`, so socket.io's uWS adapter uses
 // uWS's native publish instead of looping over sockets. The feed is one room per permission
@@ -47,6 +50,8 @@ export interface LiveGatewayOptions {
   /** Permissions of a staff user as they are now (its roles may have changed since the token). */
   permissionsOf(principal: Principal): Principal['permissions'] | null;
   redisUrl?: string | undefined;
+  /** The routers' rows for the `devices` and `device:<id>` rooms (the network area). */
+  devices?: DeviceFrameSource | undefined;
 }
 
 interface SocketData {
@@ -96,6 +101,14 @@ export class LiveGateway {
       o.bus.subscribe(BILLING_TOPIC, (message) => this.billing(message)),
       o.roster.onChange((before, after) => this.userChanged(before, after)),
     );
+    // A frame is made on the node whose router changed and reaches every node's browsers.
+    if (o.devices)
+      this.offs.push(
+        o.devices.onFrame((frame) => {
+          this.io.to('devices').emit('device', frame);
+          this.io.to(`device:${frame.id}`).emit('device', frame);
+        }),
+      );
     this.recheck = setInterval(() => this.kpiChanged(), KPI_RECHECK_MS);
     this.recheck.unref();
   }

@@ -2,6 +2,7 @@
 // same keys as `ru`: the type says so, so a missing translation does not compile.
 // Placeholders are {name}; money and dates are formatted by i18n.ts, never here.
 
+import { devicesEn, devicesRu } from './devices.ts';
 import { requestsEn, requestsRu } from './requests.ts';
 
 export const ru = {
@@ -326,6 +327,7 @@ export const ru = {
   'cause.api': 'API: {id}',
   'cause.subscriber': 'абонент {id}',
   'cause.installation': 'установка {id}',
+  ...devicesRu,
 } as const;
 
 export type Key = keyof typeof ru;
@@ -651,4 +653,5 @@ export const en: Record<Key, string> = {
   'cause.api': 'API: {id}',
   'cause.subscriber': 'subscriber {id}',
   'cause.installation': 'installation {id}',
+  ...devicesEn,
 };

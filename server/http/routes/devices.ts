@@ -54,11 +54,16 @@ export function deviceView(
   network: Network,
   record: DeviceRecord,
   state: DeviceState | undefined,
+  /** List only this many pending commands, the oldest (the live frames); all when absent. */
+  pendingLimit?: number,
 ): DeviceView {
   const check = network.monitor.lastCheck(record.id) ?? null;
   const checkedOk = check?.report.ok ? check : null;
   const seen = Math.max(state?.lastSeenAt ?? 0, checkedOk?.at ?? 0);
-  const pending = Object.entries(state?.intents ?? {}).map(([key, i]) => ({
+  const intents = Object.entries(state?.intents ?? {}).sort(([, a], [, b]) => a.seq - b.seq);
+  const pendingCommands = intents.length;
+  if (pendingLimit !== undefined && intents.length > pendingLimit) intents.length = pendingLimit;
+  const pending = intents.map(([key, i]) => ({
     key,
     kind: i.kind === 'speed' ? ('speed' as const) : i.block ? ('block' as const) : ('unblock' as const),
     accountId: i.accountId,
@@ -91,9 +96,10 @@ export function deviceView(
     uptime: checkedOk?.report.resource?.uptime ?? state?.uptime ?? null,
     boardName: state?.boardName ?? checkedOk?.report.resource?.boardName ?? null,
     lastSeenAt: seen > 0 ? seen : null,
-    pendingCommands: pending.length,
+    pendingCommands,
     pending,
     lastError: state?.lastError ?? null,
+    recentErrors: network.errors.of(record.id),
     nextConnectAt: state?.status !== 'online' ? (state?.connect.nextAt ?? null) : null,
     services: Object.keys(state?.services ?? {}).length,
     reconciledAt: state?.reconcile.lastAt ?? null,
@@ -292,6 +298,7 @@ export function deviceRoutes(services: AbonentServices, network: Network): Route
         await system.ask(registryKind, REGISTRY_ID, { type: 'RemoveDevice', deviceId: id }, { cause });
         monitor.forget(id);
         directory.forget(id);
+        network.errors.forget(id);
         system.passivate(deviceKind.name, id);
         return { status: 204 };
       },

@@ -77,7 +77,13 @@ export function useKpi() {
   };
 }
 
-export function KpiTiles(props: { kpi: Kpi | null; error: unknown; onRetry: () => void }): JSX.Element {
+export function KpiTiles(props: {
+  kpi: Kpi | null;
+  error: unknown;
+  onRetry: () => void;
+  /** More tiles of other areas (the routers), in the same grid. */
+  extra?: JSX.Element;
+}): JSX.Element {
   const value = (field: string) => {
     const v = props.kpi?.[field];
     return typeof v === 'number' ? v : null;
@@ -105,6 +111,7 @@ export function KpiTiles(props: { kpi: Kpi | null; error: unknown; onRetry: () =
             </li>
           )}
         </For>
+        {props.extra}
       </ul>
     </section>
   );

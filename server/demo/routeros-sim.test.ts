@@ -2,9 +2,9 @@ import net from 'node:net';
 import { Transmitter } from 'node-routeros';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { matches } from './routeros/menus.ts';
-import { decodeLength, encodeLength, encodeSentence, SentenceReader } from './routeros/wire.ts';
-import { startRouterOsSim } from './routeros.ts';
+import { matches } from './routeros-sim/menus.ts';
+import { decodeLength, encodeLength, encodeSentence, SentenceReader } from './routeros-sim/wire.ts';
+import { startRouterOsSim } from './routeros-sim.ts';
 
 // The simulator's own wire format, checked against MikroTik's length table and against the
 // encoder of the real client library, so that the sim is not merely consistent with itself.
