@@ -1,11 +1,12 @@
 import { createMemo, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
-import type { RequestStatus, RequestView } from '../../../../protocol/network.ts';
+import type { RequestStatus } from '../../../../protocol/network.ts';
 import { count, t } from '../../i18n/i18n.ts';
 import { can } from '../../session.ts';
 import { tariffName, tariffs } from '../../tariffs.ts';
 import { Field, SelectField } from '../../ui/field.tsx';
 import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
-import { age, MOVES, STATUSES, useBoard, useStaffNames } from './data.ts';
+import { MOVES, STATUSES, useBoard, useStaffNames } from './data.ts';
+import { age, matches } from './filters.ts';
 import { type Action, RequestPanel } from './panel.tsx';
 import './requests.css';
 
@@ -14,14 +15,8 @@ import './requests.css';
 // each step asks for something (who, when, which router, why); no drag and drop is needed,
 // so a keyboard does everything a mouse does. `#/requests?open=R5` opens R5 (the map links so).
 
-const NEEDLE_CLEAN = /[\s()-]/g;
-
-function matches(r: RequestView, needle: string): boolean {
-  if (needle === '') return true;
-  const phoneNeedle = /^[\d\s()+-]+$/.test(needle) ? needle.replace(NEEDLE_CLEAN, '') : null;
-  if (phoneNeedle !== null && r.phone.includes(phoneNeedle)) return true;
-  return `${r.name}\u0001${r.address}\u0001${r.phone}`.toLowerCase().includes(needle);
-}
+/** Cards of a closed column (connected, rejected) shown at first and added per "more". */
+const CLOSED_PAGE = 30;
 
 export function RequestsScreen(): JSX.Element {
   const board = useBoard();
@@ -40,7 +35,7 @@ export function RequestsScreen(): JSX.Element {
   if (wanted) setOpen({ id: wanted, action: null });
 
   const shown = createMemo(() => {
-    const needle = q().trim().toLowerCase();
+    const needle = q();
     return board
       .list()
       .filter(
@@ -53,6 +48,12 @@ export function RequestsScreen(): JSX.Element {
   });
   const columns = () => (status() === '' ? STATUSES : [status() as RequestStatus]);
   const inColumn = (s: RequestStatus) => shown().filter((r) => r.status === s);
+  // Closed requests pile up for years: their columns show the newest few, more on request.
+  const [closedShown, setClosedShown] = createSignal(CLOSED_PAGE);
+  const visible = (s: RequestStatus) => {
+    const all = inColumn(s);
+    return s === 'connected' || s === 'rejected' ? all.slice(0, closedShown()) : all;
+  };
 
   return (
     <div class="screen requests">
@@ -124,7 +125,7 @@ export function RequestsScreen(): JSX.Element {
                     fallback={<p class="kanban-empty">{t('req.column_empty')}</p>}
                   >
                     <ul class="kanban-cards">
-                      <For each={inColumn(s)}>
+                      <For each={visible(s)}>
                         {(r) => (
                           <li class="req-card" data-testid={`request-${r.id}`} data-status={r.status}>
                             <button
@@ -171,6 +172,16 @@ export function RequestsScreen(): JSX.Element {
                         )}
                       </For>
                     </ul>
+                    <Show when={visible(s).length < inColumn(s).length}>
+                      <button
+                        type="button"
+                        class="btn btn-small kanban-more"
+                        data-testid={`more-${s}`}
+                        onClick={() => setClosedShown((n) => n + CLOSED_PAGE)}
+                      >
+                        {t('app.more')}
+                      </button>
+                    </Show>
                   </Show>
                 </section>
               )}

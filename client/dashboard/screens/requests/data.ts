@@ -6,6 +6,7 @@ import { get } from '../../api/http.ts';
 import { t } from '../../i18n/i18n.ts';
 import { useEvents, useResync, useRoom } from '../../live.ts';
 import { can, user } from '../../session.ts';
+import { newer } from './filters.ts';
 
 // The board's data: every connection request, kept current live. The `requests` room brings
 // each change of the board as an event naming the request; the request as it is now is then
@@ -23,13 +24,6 @@ export const MOVES: Record<RequestStatus, RequestStatus[]> = {
 };
 
 export type Board = ReturnType<typeof useBoard>;
-
-/** True when `b` is the same request as `a` or a later state of it. */
-function newer(a: RequestView | undefined, b: RequestView): boolean {
-  return (
-    !a || b.updatedAt > a.updatedAt || (b.updatedAt === a.updatedAt && b.history.length >= a.history.length)
-  );
-}
 
 export function useBoard() {
   const [items, setItems] = createStore<Record<string, RequestView>>({});
@@ -100,13 +94,4 @@ export function useStaffNames() {
     return people().find((p) => p.id === id)?.username ?? id;
   };
   return { people, name };
-}
-
-/** "5 min ago" from the request's creation. */
-export function age(createdAt: number, now: number): string {
-  const minutes = Math.max(0, Math.floor((now - createdAt) / 60_000));
-  if (minutes < 1) return t('req.age.now');
-  if (minutes < 60) return t('req.age.minutes', { n: minutes });
-  if (minutes < 48 * 60) return t('req.age.hours', { n: Math.floor(minutes / 60) });
-  return t('req.age.days', { n: Math.floor(minutes / 1440) });
 }
