@@ -1,4 +1,3 @@
-import { dispatch, spawn, start, stop } from 'nact';
 import type { Logger } from 'pino';
 import { errors } from '../../protocol/errors.ts';
 import type { Journal } from '../journal/types.ts';
@@ -14,6 +13,7 @@ import {
 import { type Clock, systemClock } from './clock.ts';
 import { defaultIdempotencyPolicy, type IdempotencyPolicy } from './idempotency.ts';
 import { type ActorKind, type Cause, systemCause } from './kind.ts';
+import { Mailbox } from './mailbox.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 
 export interface ActorSystemOptions {
@@ -75,29 +75,23 @@ function timeOut(ask: PendingAsk): void {
   ask.reject(errors.outcomeUnknown());
 }
 
-type Nact = ReturnType<typeof start>;
-type NactRef = ReturnType<typeof spawn>;
-
-interface Live {
-  cell: ActorCell;
-  ref: NactRef;
-}
+/** A live actor: its cell and the mailbox that feeds it. */
+type Live = Mailbox;
 
 /**
  * The actor registry: `(kind, id)` → one live actor, activated on demand and passivated
- * when idle. Callers never hold nact references, and every nact hazard is handled here:
- * - a message is never dispatched to a stopped actor: the registry removes an actor in
- *   the same turn it stops it, so the next message re-activates it;
+ * when idle. Callers never hold mailboxes, and the hazards nact had are handled here (the
+ * registry drove nact's actors this way before its own mailboxes replaced them, mailbox.ts):
+ * - a message is never posted to a closed mailbox: the registry removes an actor in
+ *   the same turn it closes it, so the next message re-activates it;
  * - mailboxes are bounded by counting what each actor has queued;
- * - an ask that times out says the outcome is unknown (nact would leave it running silently);
- * - the actor function never throws, so nact's supervision never stops an actor and
- *   loses its mailbox: failures reject the one command and leave state as it was;
- * - persistence does not use nact's persistent actor (one non-atomic write per event,
- *   unawaited snapshots, effects re-run on recovery); cells drive the journal themselves.
+ * - an ask that times out says the outcome is unknown (the message may still run);
+ * - the handler never throws: failures reject the one command and leave state as it was;
+ * - persistence is the cells' own (atomic appends, awaited snapshots, effects never re-run
+ *   on recovery), not nact's persistent actor.
  */
 export class ActorSystem {
   readonly clock: Clock;
-  private readonly nact: Nact;
   private readonly kinds = new Map<string, AnyKind>();
   private readonly live = new Map<string, Live>();
   private readonly env: CellEnv;
@@ -109,7 +103,6 @@ export class ActorSystem {
   private sweeper: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
-  private nextName = 0;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
 
   constructor(private readonly options: ActorSystemOptions) {
@@ -119,7 +112,6 @@ export class ActorSystem {
     this.mailboxLimit = options.mailboxLimit ?? 1000;
     this.askTimeoutMs = options.askTimeoutMs ?? 5000;
     this.wakeupPollMs = options.wakeupPollMs ?? 1000;
-    this.nact = start();
     this.env = {
       journal: options.journal,
       clock: this.clock,
@@ -166,7 +158,7 @@ export class ActorSystem {
     return new Promise<R>((resolve, reject) => {
       const live = this.activate(kind.name, id, false);
       const done = new PendingAsk(resolve as (value: unknown) => void, reject);
-      // nact's query timeout leaves the message running; so does this one, and it says so.
+      // A timed-out ask leaves the message running (it is queued); the caller is told so.
       done.timer = setTimeout(timeOut, options.timeoutMs ?? this.askTimeoutMs, done);
       this.deliver(live, {
         t: 'command',
@@ -281,7 +273,6 @@ export class ActorSystem {
       );
     }
     for (const live of [...this.live.values()]) this.remove(live);
-    stop(this.nact);
     this.state = 'stopped';
   }
 
@@ -341,65 +332,50 @@ export class ActorSystem {
     }
     const kind = this.kinds.get(kindName);
     if (!kind) throw new Error(`unknown actor kind ${kindName}`);
-    const cell = new ActorCell(kind, id, key, this.env);
-    const ref = spawn(
-      this.nact,
-      async (_state: unknown, message: Message) => {
-        // Never throws: a throwing nact actor is stopped by its supervisor with its mailbox.
-        try {
-          await cell.handle(message);
-        } catch (error) {
-          this.options.log.error({ err: error, kind: kindName, id }, 'actor message failed');
-        } finally {
-          cell.inflight--;
-          cell.lastActive = performance.now();
-          if (cell.inflight === 0 && cell.passivateWhenIdle) {
-            const live = this.live.get(key);
-            if (live?.cell === cell) this.remove(live);
-          }
-        }
-        return undefined;
-      },
-      `a${this.nextName++}`,
-    );
-    const live = { cell, ref };
+    const live = new Mailbox(new ActorCell(kind, id, key, this.env), this.handle);
     this.live.set(key, live);
     this.options.metrics?.activeActors.inc({ kind: kindName });
     // The cell recovers when its first message arrives, whatever that message is.
     return live;
   }
 
+  /** Every message of every actor runs through here, one at a time per actor. Never throws. */
+  private readonly handle = async (cell: ActorCell, message: Message): Promise<void> => {
+    try {
+      await cell.handle(message);
+    } catch (error) {
+      this.options.log.error({ err: error, kind: cell.kind.name, id: cell.id }, 'actor message failed');
+    } finally {
+      cell.inflight--;
+      cell.lastActive = performance.now();
+      if (cell.inflight === 0 && cell.passivateWhenIdle) {
+        const live = this.live.get(cell.key);
+        if (live?.cell === cell) this.remove(live);
+      }
+    }
+  };
+
   private deliver(live: Live, message: Message): void {
     this.options.metrics?.mailboxDepth.observe({ kind: live.cell.kind.name }, live.cell.inflight);
     live.cell.inflight++;
-    dispatch(live.ref, message);
+    live.post(message);
   }
 
   private forget(cell: ActorCell): void {
     const live = this.live.get(cell.key);
-    // Messages already queued are answered by the broken cell; new ones get a fresh activation.
+    // Messages already queued are answered by the broken cell (its mailbox drains them);
+    // new ones get a fresh activation.
     if (live?.cell === cell) {
       this.live.delete(cell.key);
       cell.disarm();
       this.options.metrics?.activeActors.dec({ kind: cell.kind.name });
-      setImmediate(() => {
-        if (cell.inflight === 0) stop(live.ref);
-        else {
-          const retire = setInterval(() => {
-            if (cell.inflight > 0) return;
-            clearInterval(retire);
-            stop(live.ref);
-          }, 10);
-          retire.unref();
-        }
-      });
     }
   }
 
   private remove(live: Live): void {
     this.live.delete(live.cell.key);
     live.cell.disarm();
-    stop(live.ref);
+    live.close();
     this.options.metrics?.activeActors.dec({ kind: live.cell.kind.name });
   }
 
