@@ -30,7 +30,8 @@ interface Entry {
   cause: Cause;
   action: string;
   object: string;
-  details: unknown;
+  /** The event as journaled (never changed after): scrubbed only when an entry is shown. */
+  event: unknown;
 }
 
 export interface AuditFilter {
@@ -93,7 +94,7 @@ export class AuditLog implements JournalFollower {
       cause,
       action: `${kind}.${typeof type === 'string' ? type : 'event'}`,
       object: `${kind}:${id}`,
-      details: scrub(event),
+      event,
     };
     const list = this.entries;
     // Commits of one process arrive in position order; keep it so even if one does not.
@@ -138,7 +139,7 @@ export class AuditLog implements JournalFollower {
         ip: e.cause?.ip ?? null,
         action: e.action,
         object: e.object,
-        details: e.details,
+        details: scrub(e.event),
       });
       last = e;
     }
