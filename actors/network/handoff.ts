@@ -12,6 +12,7 @@ import { type ActorKind, accept, type Cause } from '../runtime/kind.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 import { CATALOG_ID, type CatalogEvent, catalogKind } from '../tariff/catalog.ts';
 import type { NetworkDirectory } from './directory.ts';
+import { QuietRuns } from './quiet-runs.ts';
 
 // The hand-off from the money side to the routers: what the seed wanted Kafka for.
 //
@@ -27,7 +28,8 @@ import type { NetworkDirectory } from './directory.ts';
 // and a router ignores news older than what it has; speeds and full statuses are read at
 // delivery time, so they are the truth of now, not of then. It is woken by every relevant
 // commit of this process (ActorSystem.onPersisted) within the same tick, and polls now and
-// then for commits it was not told about.
+// then for commits it was not told about. The commits it was told carry no news (nearly all:
+// charges) it steps over without reading them back (quiet-runs.ts).
 
 export const HANDOFF_ID = 'network';
 
@@ -119,6 +121,7 @@ export class NetworkHandOff {
   private off: (() => void) | undefined;
   private poller: NodeJS.Timeout | undefined;
   private readonly pageSize: number;
+  private readonly quiet = new QuietRuns();
 
   private readonly checkpointId: string;
 
@@ -136,7 +139,13 @@ export class NetworkHandOff {
     const { system } = this.o;
     this.position = this.stored = await system.read(handoffKind, this.checkpointId, (s) => s.position);
     this.off = system.onPersisted((events) => {
-      if (events.some((e) => concernsRouters(e.kind, e.event))) this.kick();
+      for (const e of events) {
+        if (concernsRouters(e.kind, e.event)) {
+          this.kick();
+          return;
+        }
+      }
+      if (events.length > 0) this.quiet.add(events[0]!.position, events[events.length - 1]!.position);
     });
     this.poller = setInterval(() => this.kick(), this.o.pollMs ?? 5000);
     this.poller.unref();
@@ -179,6 +188,9 @@ export class NetworkHandOff {
 
   private async catchUp(): Promise<void> {
     for (;;) {
+      if (this.stopped) return;
+      this.position = this.quiet.skip(this.position);
+      if (this.position - this.stored >= IDLE_STRIDE) await this.checkpoint();
       if (this.stopped) return;
       const page = await this.o.journal.readAll<Envelope>(this.position, this.pageSize);
       if (page.length === 0) return;
