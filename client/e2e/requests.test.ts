@@ -120,8 +120,15 @@ test('sales takes it to connected with the keyboard and card buttons; another de
   await page.keyboard.press('Enter');
   await panel.getByTestId('panel-assignee').getByText('olga').waitFor();
   await panel.getByText('Назначена: olga').waitFor();
+  await panel.getByTestId('panel-status').getByText('Назначены').waitFor();
   await page.keyboard.press('Escape');
   await card(page, 'assigned', 'Мария Кузнецова').waitFor();
+  // Focus comes back to the card in its new column, and Tab reaches its next move.
+  await page.waitForFunction(() =>
+    document.activeElement?.matches('[data-testid="column-assigned"] .req-card-open'),
+  );
+  await page.keyboard.press('Tab');
+  assert.is(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'move-scheduled');
   await card(watcher.page, 'assigned', 'Мария Кузнецова').waitFor({ timeout: 10_000 });
 
   // Schedule from the card.

@@ -196,7 +196,15 @@ export function RequestsScreen(): JSX.Element {
             staff={staff}
             id={o.id}
             action={o.action}
-            onClose={() => setOpen(null)}
+            onClose={() => {
+              setOpen(null);
+              // The card may have moved to another column (a new element): focus goes back to it there.
+              requestAnimationFrame(() =>
+                document
+                  .querySelector<HTMLElement>(`[data-testid="request-${o.id}"] .req-card-open`)
+                  ?.focus(),
+              );
+            }}
           />
         )}
       </Show>

@@ -44,9 +44,12 @@ export function RequestPanel(props: {
     const next = MOVES[r.status] as Action[];
     return next.includes('assigned') ? next : ['assigned', ...next];
   };
+  let status!: HTMLParagraphElement;
   const done = (r: RequestView) => {
     props.board.put(r);
     setAction(null);
+    // The form is gone with its button: the new status (announced) has the focus next.
+    status.focus();
   };
 
   return (
@@ -62,7 +65,7 @@ export function RequestPanel(props: {
         >
           {(r) => (
             <>
-              <p class="req-status" data-testid="panel-status">
+              <p class="req-status" data-testid="panel-status" ref={status} tabindex="-1" role="status">
                 <strong class="req-name">{r().name}</strong>{' '}
                 <span class={`req-badge req-badge-${r().status}`}>{t(`req.status.${r().status}`)}</span>
               </p>
