@@ -109,37 +109,39 @@ export function DevicesScreen(): JSX.Element {
                       <td class="dev-error" data-testid="device-last-error">
                         {row.lastError ?? t('app.none')}
                       </td>
-                      <td class="row-actions">
-                        <button
-                          type="button"
-                          class="btn btn-small"
-                          disabled={busy() === row.id}
-                          data-testid="device-check"
-                          onClick={() => void check(row)}
-                        >
-                          {busy() === row.id ? t('dev.checking') : t('dev.check')}
-                          <span class="sr-only"> {row.name}</span>
-                        </button>
-                        <Show when={writable()}>
+                      <td>
+                        <div class="row-actions dev-actions">
                           <button
                             type="button"
                             class="btn btn-small"
-                            data-testid="device-edit"
-                            onClick={() => setEditing(row)}
+                            disabled={busy() === row.id}
+                            data-testid="device-check"
+                            onClick={() => void check(row)}
                           >
-                            {t('app.edit')}
+                            {busy() === row.id ? t('dev.checking') : t('dev.check')}
                             <span class="sr-only"> {row.name}</span>
                           </button>
-                          <button
-                            type="button"
-                            class="btn btn-small btn-danger-outline"
-                            data-testid="device-delete"
-                            onClick={() => setDeleting(row)}
-                          >
-                            {t('dev.delete')}
-                            <span class="sr-only"> {row.name}</span>
-                          </button>
-                        </Show>
+                          <Show when={writable()}>
+                            <button
+                              type="button"
+                              class="btn btn-small"
+                              data-testid="device-edit"
+                              onClick={() => setEditing(row)}
+                            >
+                              {t('app.edit')}
+                              <span class="sr-only"> {row.name}</span>
+                            </button>
+                            <button
+                              type="button"
+                              class="btn btn-small btn-danger-outline"
+                              data-testid="device-delete"
+                              onClick={() => setDeleting(row)}
+                            >
+                              {t('dev.delete')}
+                              <span class="sr-only"> {row.name}</span>
+                            </button>
+                          </Show>
+                        </div>
                       </td>
                     </tr>
                   )}
