@@ -93,7 +93,11 @@ export function isRole(value: unknown): value is Role {
 
 /** Rooms a browser may ask to join, by pattern, and the permission each needs. */
 export const ROOMS: readonly { pattern: string; permission: Permission; carries: string }[] = [
-  { pattern: 'feed', permission: 'feed.read', carries: '`event`: every event the principal may see' },
+  {
+    pattern: 'feed',
+    permission: 'feed.read',
+    carries: '`events`: every event the principal may see, in arrays of 25 ms',
+  },
   { pattern: 'kpi', permission: 'kpi.read', carries: '`kpi`: the KPI object, at most one frame per 250 ms' },
   { pattern: 'billing', permission: 'billing.read', carries: '`billing`: billing run progress' },
   { pattern: 'account:<id>', permission: 'accounts.read', carries: '`event`: the events of one account' },

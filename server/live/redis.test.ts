@@ -76,7 +76,9 @@ async function online(
   });
   for (const room of rooms) assert.equal(await socket.emitWithAck('join', room), { ok: true });
   const events: LiveEvent[] = [];
+  // One by one from an account's room, in arrays from the feed.
   socket.on('event', (e: LiveEvent) => events.push(e));
+  socket.on('events', (list: LiveEvent[]) => events.push(...list));
   return { socket, events };
 }
 

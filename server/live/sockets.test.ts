@@ -79,6 +79,12 @@ async function online(ctx: Ctx, role: Role, rooms: string[] = []): Promise<Socke
 
 type LiveEvent = BusEvent<{ type: string; amount?: number }>;
 
+/** Every event a socket gets: `event` one by one (an account's room), `events` in arrays (the feed). */
+function collect(socket: Socket, into: LiveEvent[]): void {
+  socket.on('event', (e: LiveEvent) => into.push(e));
+  socket.on('events', (list: LiveEvent[]) => into.push(...list));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(check: () => boolean, ms = 3000): Promise<void> {
@@ -160,7 +166,7 @@ test('a forbidden room gets nothing; an allowed one gets its events', async (ctx
   const kpis: Kpi[] = [];
   const events: LiveEvent[] = [];
   support.on('kpi', (k: Kpi) => kpis.push(k));
-  support.on('event', (e: LiveEvent) => events.push(e));
+  collect(support, events);
   await topUp(ctx, id);
   await until(() => events.length >= 2);
   await sleep(2 * KPI_FRAME_MS);
@@ -171,6 +177,35 @@ test('a forbidden room gets nothing; an allowed one gets its events', async (ctx
     'once through feed, once through the account room (the client de-duplicates by position)',
   );
   assert.is(events[0]!.position, events[1]!.position);
+});
+
+test('the feed comes in arrays: a burst of top-ups, each event once, none missing', async (ctx) => {
+  const ids = await Promise.all([1, 2, 3].map(() => openAccount(ctx)));
+  const socket = await online(ctx, 'noc', ['feed']);
+  const messages: LiveEvent[][] = [];
+  let single = 0;
+  socket.on('events', (list: LiveEvent[]) => messages.push(list));
+  socket.on('event', () => single++);
+  const burst = 60;
+  await Promise.all(Array.from({ length: burst }, (_, i) => topUp(ctx, ids[i % ids.length]!, 100 + i)));
+  await until(() => messages.flat().filter((e) => e.event.type === 'ToppedUp').length >= burst);
+  await sleep(100);
+  const events = messages.flat();
+  assert.is(single, 0, 'the feed room never sends one event at a time');
+  assert.ok(
+    messages.every((m) => Array.isArray(m) && m.length > 0),
+    'every message is a non-empty array',
+  );
+  const positions = events.map((e) => e.position);
+  assert.is(new Set(positions).size, positions.length, 'each event once');
+  assert.equal(
+    events
+      .filter((e) => e.event.type === 'ToppedUp')
+      .map((e) => e.event.amount)
+      .sort((a, b) => a! - b!),
+    Array.from({ length: burst }, (_, i) => 100 + i),
+    'every top-up of the burst',
+  );
 });
 
 test('the account card updates within a second of the event', async (ctx) => {
@@ -254,7 +289,7 @@ test('resume: after a drop, GET /api/v1/feed?after=<last position> returns every
   const id = await openAccount(ctx);
   const first = await online(ctx, 'audit', ['feed']);
   const seen: LiveEvent[] = [];
-  first.on('event', (e: LiveEvent) => seen.push(e));
+  collect(first, seen);
   await topUp(ctx, id, 10);
   await until(() => seen.length === 1);
   first.disconnect();
@@ -269,7 +304,7 @@ test('resume: after a drop, GET /api/v1/feed?after=<last position> returns every
   await topUp(ctx, id, 12);
   const again = await online(ctx, 'audit', ['feed']);
   const live: LiveEvent[] = [];
-  again.on('event', (e: LiveEvent) => live.push(e));
+  collect(again, live);
   const missed = await ctx.api.call<{ items: LiveEvent[] }>('GET', `/api/v1/feed?after=${last}&limit=100`, {
     token: ctx.tokens.audit,
   });
@@ -356,8 +391,8 @@ test('requests room: the board gets every change live, from the public form and 
   const cashierSaw: LiveEvent[] = [];
   const nocFeed: LiveEvent[] = [];
   sales.on('event', (e: LiveEvent) => board.push(e));
-  cashier.on('event', (e: LiveEvent) => cashierSaw.push(e));
-  noc.on('event', (e: LiveEvent) => nocFeed.push(e));
+  collect(cashier, cashierSaw);
+  collect(noc, nocFeed);
 
   const submitted = await ctx.api.call('POST', '/api/v1/requests', {
     body: { name: 'Анна Смирнова', phone: '+79990001122', address: 'ул. Мира, 5' },

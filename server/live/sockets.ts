@@ -18,7 +18,9 @@ import type { DeviceFrameSource } from './devices.ts';
 // The dashboard's live transport: socket.io attached to the uWS app (same port, /socket.io/).
 // A browser authenticates with its access token, joins topic rooms its roles allow
 // (protocol/roles.ts ROOMS) and gets:
-//   `event`    every journaled event this node commits, to `feed`, `account:<id>` and `requests`;
+//   `events`   the journaled events this node commits, to `feed`: an array, in position order,
+//              of those of the last FEED_FRAME_MS (one message a room per 25 ms, not per event);
+//   `event`    one journaled event, to `account:<id>`, `device:<id>` and `requests`;
 //   `kpi`      the KPI object, at most one frame per 250 ms however many events happen;
 //   `billing`  billing run progress, as the billing engine publishes it on the bus;
 //   `device`   a router's row (status, pending commands, last error…), to `devices` and
@@ -37,6 +39,13 @@ const feedRoom = (permission: string) => `feed/${permission}`;
 const FEED_PERMISSIONS = [...new Set(Object.values(FEED_KINDS))];
 /** The KPI is compared against what was sent this often, so "today" rolls over at midnight. */
 const KPI_RECHECK_MS = 60_000;
+/**
+ * Feed events wait this long for the next ones and go out together. At a thousand events a
+ * second one message per event cost the server an encode and a publish each, and every
+ * browser a task each (~1,800 tasks a second in a feed tab); the browser draws the feed
+ * at most ten times a second anyway.
+ */
+export const FEED_FRAME_MS = 25;
 
 export interface LiveGatewayOptions {
   app: uWS.TemplatedApp;
@@ -71,6 +80,9 @@ export class LiveGateway {
   private kpiForce = false;
   private readonly recheck: NodeJS.Timeout;
   private closed = false;
+  /** Feed room → events waiting for the next feed frame. */
+  private feedBatches = new Map<string, LiveEvent[]>();
+  private feedTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: LiveGatewayOptions) {
     this.io = new Server({ path: '/socket.io/', serveClient: false });
@@ -120,6 +132,7 @@ export class LiveGateway {
     for (const off of this.offs) off();
     clearInterval(this.recheck);
     clearTimeout(this.kpiTimer);
+    clearTimeout(this.feedTimer);
     await this.io.close();
     await Promise.allSettled(this.redis.map((r) => r.quit().catch(() => r.disconnect())));
   }
@@ -214,7 +227,7 @@ export class LiveGateway {
     for (const e of events) {
       const permission = feedPermission(e.kind);
       if (permission === null) continue;
-      this.emitEvent(feedRoom(permission), e);
+      this.queueFeed(feedRoom(permission), e);
       if (e.kind === 'account' || e.kind === 'device') this.emitEvent(`${e.kind}:${e.id}`, e);
       // One actor holds the whole board of connection requests: its room is the kind's name.
       else if (e.kind === 'requests') this.emitEvent('requests', e);
@@ -228,6 +241,22 @@ export class LiveGateway {
   private emitEvent(room: string, e: LiveEvent): void {
     if (this.redis.length === 0 && !this.io.sockets.adapter.rooms.has(room)) return;
     this.io.to(room).emit('event', e);
+  }
+
+  private queueFeed(room: string, e: LiveEvent): void {
+    if (this.redis.length === 0 && !this.io.sockets.adapter.rooms.has(room)) return;
+    const batch = this.feedBatches.get(room);
+    if (batch) batch.push(e);
+    else this.feedBatches.set(room, [e]);
+    this.feedTimer ??= setTimeout(() => this.flushFeed(), FEED_FRAME_MS).unref();
+  }
+
+  private flushFeed(): void {
+    this.feedTimer = undefined;
+    const batches = this.feedBatches;
+    this.feedBatches = new Map();
+    // In commit order; a browser sorts what it gets by position anyway (client/live).
+    for (const [room, events] of batches) this.io.to(room).emit('events', events);
   }
 
   private billing(message: LiveEvent): void {
