@@ -223,6 +223,40 @@ test('a role that may only read requests sees no action buttons; the server refu
   await context.close();
 });
 
+test('a board that cannot load says so and loads on retry; English says the same', async () => {
+  const { page, errors, context } = await openTab(browser, `${stack.base}/#/`);
+  await uiLogin(page, 'nikita');
+  // The server is unreachable for the board's list (as behind a dead proxy), once.
+  await page.route('**/api/v1/requests', (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ code: 'overloaded', message: 'try again' }),
+    }),
+  );
+  await page.getByTestId('nav-requests').click();
+  const failed = page.getByRole('alert').filter({ hasText: 'Не удалось загрузить заявки' });
+  await failed.waitFor();
+  await page.unroute('**/api/v1/requests');
+  await failed.getByRole('button', { name: 'Повторить' }).click();
+  await card(page, 'new', 'Игорь Волков').waitFor();
+  await page.getByTestId('lang-en').click();
+  await page.getByRole('heading', { name: 'Connection requests' }).waitFor();
+  await page
+    .getByTestId('column-connected')
+    .getByRole('heading', { name: /Connected/ })
+    .waitFor();
+  await page.getByTestId('requests-search').fill('nobody of that name');
+  await page.getByText('No request matches the filters.').waitFor();
+  await page.getByTestId('lang-ru').click();
+  // The page's one "error" is the 503 the route above answered on purpose.
+  assert.ok(
+    errors.every((e) => /503/.test(e)),
+    errors.join('\n'),
+  );
+  await context.close();
+});
+
 test('the map shows subscribers and open requests by coordinates although its tiles fail', async () => {
   await submit({
     name: 'Сергей Орлов',

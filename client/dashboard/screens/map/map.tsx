@@ -63,43 +63,68 @@ export function MapScreen(): JSX.Element {
     onCleanup(() => tiles.remove());
   });
 
-  // The points, redrawn when subscribers or requests change.
+  // The points, kept in step with subscribers and requests: a marker whose point did not
+  // change stays as it is (an open popup stays open while the board changes elsewhere).
+  const drawn = new Map<string, { layer: L.Layer; look: string }>();
+  const place = (key: string, look: string, make: () => L.Layer, keep: Set<string>) => {
+    keep.add(key);
+    const had = drawn.get(key);
+    if (had?.look === look) return;
+    had?.layer.remove();
+    const made = make();
+    layer!.addLayer(made);
+    drawn.set(key, { layer: made, look });
+  };
   createEffect(() => {
     const v = view();
     const rs = requests();
     if (!v || !map || !layer) return;
-    layer.clearLayers();
+    const keep = new Set<string>();
     const points: L.LatLngExpression[] = [];
     for (const s of v.subscribers) {
       const at: L.LatLngExpression = [s.lat, s.lon];
       points.push(at);
-      L.circleMarker(at, {
-        radius: 8,
-        color: '#ffffff',
-        weight: 2,
-        fillColor: s.status === 'blocked' ? '#b91c1c' : '#1d4ed8',
-        fillOpacity: 1,
-        className: `map-subscriber map-subscriber-${s.status ?? 'none'}`,
-      })
-        .bindPopup(() => subscriberPopup(s))
-        .bindTooltip(s.name ?? s.subscriberId)
-        .addTo(layer);
+      place(
+        `s:${s.subscriberId}`,
+        JSON.stringify(s),
+        () =>
+          L.circleMarker(at, {
+            radius: 8,
+            color: '#ffffff',
+            weight: 2,
+            fillColor: s.status === 'blocked' ? '#b91c1c' : '#1d4ed8',
+            fillOpacity: 1,
+            className: `map-subscriber map-subscriber-${s.status ?? 'none'}`,
+          })
+            .bindPopup(() => subscriberPopup(s))
+            .bindTooltip(s.name ?? s.subscriberId),
+        keep,
+      );
     }
     for (const r of rs) {
       const at: L.LatLngExpression = [r.coordinates.lat, r.coordinates.lon];
       points.push(at);
-      L.marker(at, {
-        icon: L.divIcon({
-          className: 'map-request',
-          html: '<span aria-hidden="true">R</span>',
-          iconSize: [18, 18],
-        }),
-        title: `${r.id}: ${r.name}`,
-        alt: `${t('map.request')} ${r.id}`,
-        keyboard: true,
-      })
-        .bindPopup(() => requestPopup(r))
-        .addTo(layer);
+      place(
+        `r:${r.id}`,
+        JSON.stringify([r.coordinates, r.name, r.address, r.phone, r.status]),
+        () =>
+          L.marker(at, {
+            icon: L.divIcon({
+              className: 'map-request',
+              html: '<span aria-hidden="true">R</span>',
+              iconSize: [18, 18],
+            }),
+            title: `${r.id}: ${r.name}`,
+            alt: `${t('map.request')} ${r.id}`,
+            keyboard: true,
+          }).bindPopup(() => requestPopup(r)),
+        keep,
+      );
+    }
+    for (const [key, d] of drawn) {
+      if (keep.has(key)) continue;
+      d.layer.remove();
+      drawn.delete(key);
     }
     // Framed once, when both kinds of points are in: later changes keep the person's view.
     if (!fitted && points.length > 0 && (!board || board.loaded())) {
