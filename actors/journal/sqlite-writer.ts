@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 // The SQLite journals' writing connections, on a thread of their own (see sqlite.ts): group
 // commits and snapshots run here, so the fsync of every commit (synchronous=FULL) and the
 // B-tree work never stop the event loop that serves requests. One thread serves every
-// journal of the process; messages are handled one at a time, in the order they were posted.
+// journal of the process; messages are handled in the order they were posted, and commits
+// that queued up while the thread was busy are written as one transaction (one fsync).
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -185,7 +186,21 @@ function connect(file: string) {
   };
 }
 
-/** Serves every journal of the process, one message at a time. */
+type CommitRequest = Extract<WriterRequest, { t: 'commit' }>;
+
+/**
+ * Every message waiting on the port, in order. The event loop of this thread would hand them
+ * over one by one; taken together, the commits among them can share one transaction.
+ */
+function drain(port: MessagePort, first: WriterRequest): WriterRequest[] {
+  const messages = [first];
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) {
+    messages.push(next.message as WriterRequest);
+  }
+  return messages;
+}
+
+/** Serves every journal of the process, in the order messages were posted. */
 function serve(): void {
   const port = parentPort!;
   const connections = new Map<number, ReturnType<typeof connect>>();
@@ -194,7 +209,52 @@ function serve(): void {
     if (!c) throw new Error('this journal is closed');
     return c;
   };
-  port.on('message', (m: WriterRequest) => {
+  const failure = (id: number, error: unknown): WriterReply => {
+    const e = error as { message?: string; code?: string };
+    return {
+      id,
+      ok: false,
+      message: e.message ?? String(error),
+      ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    };
+  };
+  /**
+   * Commits of one journal that were queued together, as one transaction: a caller waits for
+   * the commit in progress and then for one fsync, not for one per batch queued before its
+   * own. All or none, as for one batch; each batch gets its own appends' results back.
+   */
+  const commitTogether = (group: CommitRequest[]) => {
+    let replies: WriterReply[];
+    try {
+      const appends = group.length === 1 ? group[0]!.appends : group.flatMap((m) => m.appends);
+      const result = connection(group[0]!.db).commit(appends);
+      let from = 0;
+      replies = group.map((m) => {
+        const to = from + m.appends.length;
+        const reply: WriterReply = { id: m.id, ok: true, result: result.slice(from, to) };
+        from = to;
+        return reply;
+      });
+    } catch (error) {
+      replies = group.map((m) => failure(m.id, error));
+    }
+    for (const reply of replies) port.postMessage(reply);
+  };
+  port.on('message', (first: WriterRequest) => {
+    const messages = drain(port, first);
+    for (let i = 0; i < messages.length; ) {
+      const m = messages[i]!;
+      if (m.t === 'commit') {
+        const group: CommitRequest[] = [m];
+        for (let n = messages[++i]; n?.t === 'commit' && n.db === m.db; n = messages[++i]) group.push(n);
+        commitTogether(group);
+      } else {
+        port.postMessage(handle(m));
+        i++;
+      }
+    }
+  });
+  function handle(m: Exclude<WriterRequest, CommitRequest>): WriterReply {
     let reply: WriterReply;
     try {
       switch (m.t) {
@@ -204,9 +264,6 @@ function serve(): void {
           reply = { id: m.id, ok: true, pragmas: c.pragmas };
           break;
         }
-        case 'commit':
-          reply = { id: m.id, ok: true, result: connection(m.db).commit(m.appends) };
-          break;
         case 'snapshot':
           connection(m.db).snapshot(m.key, m.seq, m.data, m.createdAt);
           reply = { id: m.id, ok: true };
@@ -222,16 +279,10 @@ function serve(): void {
           break;
       }
     } catch (error) {
-      const e = error as { message?: string; code?: string };
-      reply = {
-        id: m.id,
-        ok: false,
-        message: e.message ?? String(error),
-        ...(typeof e.code === 'string' ? { code: e.code } : {}),
-      };
+      reply = failure(m.id, error);
     }
-    port.postMessage(reply);
-  });
+    return reply;
+  }
 }
 
 if (parentPort && (workerData as { sqliteWriter?: boolean } | undefined)?.sqliteWriter) serve();

@@ -106,6 +106,41 @@ sqlite(
   },
 );
 
+sqlite('batches sent while one is being written keep their own outcomes and their order', async () => {
+  // One batch per turn of the event loop: the writer thread takes those queued behind the
+  // commit in progress into one transaction; each caller still gets only its own result.
+  const j = await openSqliteJournal({ file: join(own, 'queued.sqlite') });
+  const event = (sequenceNumber: number, data: string) => ({ sequenceNumber, data, createdAt: 1 });
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  try {
+    const appends = [j.append({ key: 'a', events: [event(1, 'a1')] })];
+    await turn();
+    appends.push(j.append({ key: 'b', events: [event(1, 'b1')] }));
+    await turn();
+    appends.push(j.append({ key: 'a', events: [event(1, 'a1 again')] }));
+    await turn();
+    appends.push(j.append({ key: 'a', events: [event(2, 'a2')] }));
+    appends.push(j.append({ key: 'b', events: [event(2, 'b2'), event(3, 'b3')], wakeupAt: 7 }));
+    const results = await Promise.allSettled(appends);
+    assert.equal(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+    assert.instance(results[2]?.status === 'rejected' ? results[2].reason : undefined, JournalConflictError);
+    const positions = results.flatMap((r) =>
+      r.status === 'fulfilled' ? r.value.map((e) => e.position) : [],
+    );
+    assert.equal(positions, [1, 2, 3, 4, 5]);
+    assert.equal(
+      (await j.readAll(0, 10)).map((e) => `${e.key}${e.sequenceNumber} ${e.data}`),
+      ['a1 a1', 'b1 b1', 'a2 a2', 'b2 b2', 'b3 b3'],
+    );
+    assert.equal(await j.dueWakeups(10, 10), [{ key: 'b', at: 7 }]);
+  } finally {
+    await j.close();
+  }
+});
+
 sqlite('the writer thread holds the process open only while a request is in flight', () => {
   // Appends, then leaves the journal open: the process must still end by itself.
   const script = `

@@ -149,13 +149,14 @@ export class SqliteJournal implements Journal {
         'SELECT key, at FROM wakeups WHERE at <= ? ORDER BY at, key LIMIT ?',
       ),
     };
-    // The writer thread takes messages one at a time, in order: while it writes one commit,
-    // the next is gathered and queued behind it.
+    // The writer thread writes one transaction at a time and takes every commit queued
+    // behind it into the next one (sqlite-writer.ts). So batches are sent as they form: a
+    // caller waits for the transaction in progress and then its own, never a queue of them.
     this.group = new GroupCommit({
       commit: (batch) => this.commit(batch),
       encode: encodeJson,
       observer,
-      pipeline: 2,
+      pipeline: 8,
     });
     // A deferred transaction that only reads is one read transaction: one snapshot, one cache check.
     this.readTogether = db.transaction((reads: (() => void)[]) => {
