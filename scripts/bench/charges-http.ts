@@ -1,16 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { runLoad } from './http-load.ts';
 
 // Charges/s through the whole HTTP money API, durably acknowledged: `npm start`'s server in
 // a child process (SQLite journal, synchronous=FULL), BENCH_ACCOUNTS funded accounts, and
-// autocannon in this process sending POST …/charges over BENCH_CONNECTIONS keep-alive
-// connections, each request with its own Idempotency-Key and spread over the accounts.
-// Load generator and server share this machine's cores.
+// a lean load generator (http-load.ts) in this process sending POST …/charges over
+// BENCH_CONNECTIONS keep-alive connections, one request in flight on each, each request with
+// its own Idempotency-Key and spread over the accounts. Load generator and server share this
+// machine's cores.
 //
 // Baseline: the straightforward design, one SQLite read-modify-write transaction per charge
 // (BEGIN; SELECT balance; UPDATE; INSERT operation; COMMIT) on the same settings, called
@@ -26,6 +27,8 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const BASELINE_SECONDS = Number(process.env.BENCH_BASELINE_SECONDS ?? 10);
 /** Extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
 const SERVER_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** A file to copy the server's stdout to (its log, and what flags such as --trace-gc print). */
+const SERVER_LOG = process.env.BENCH_SERVER_LOG;
 const FUNDS = 1_000_000_000_000;
 
 interface Server {
@@ -61,6 +64,10 @@ async function startServer(dataDir: string): Promise<Server> {
       }
     };
     child.stdout?.on('data', onData);
+    if (SERVER_LOG) {
+      const log = createWriteStream(SERVER_LOG);
+      child.stdout?.pipe(log);
+    }
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
     child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
   });
@@ -108,43 +115,38 @@ async function openAccounts(base: string): Promise<string[]> {
 
 /**
  * Charges of 1..100 kopecks, round-robin over the accounts, each with a fresh key. Kopecks
- * are counted as sent and as acknowledged: requests still in flight when the run stops may
- * be applied without their reply being counted.
+ * are counted as sent and as acknowledged: a request that failed or timed out may still
+ * have been applied without its reply being counted.
  */
-function storm(base: string, ids: string[], seconds: number, prefix: string) {
-  let n = 0;
+async function storm(base: string, ids: string[], seconds: number, prefix: string) {
   const kopecks = { sent: 0, acknowledged: 0, refused: 0 };
+  const { hostname, port, host } = new URL(base);
   // Made once: the load generator shares the cores with the server it measures.
-  const paths = ids.map((id) => `/api/v1/accounts/${id}/charges`);
-  const bodies = Array.from({ length: 100 }, (_, i) =>
-    Buffer.from(JSON.stringify({ amount: i + 1, product: 'traffic' })),
+  const heads = ids.map(
+    (id) =>
+      `POST /api/v1/accounts/${id}/charges HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+      'Content-Type: application/json\r\nIdempotency-Key: ',
   );
-  const run = autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    timeout: 30,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req, context) => {
-          const i = n++;
-          const amount = 1 + (i % 100);
-          context.amount = amount;
-          kopecks.sent += amount;
-          req.path = paths[i % paths.length]!;
-          req.headers = { ...headers, 'idempotency-key': `${prefix}${i}` };
-          req.body = bodies[i % 100]!;
-          return req;
-        },
-        onResponse: (status, _body, context) => {
-          if (status === 201) kopecks.acknowledged += context.amount as number;
-          else kopecks.refused += context.amount as number;
-        },
-      },
-    ],
+  const tails = Array.from({ length: 100 }, (_, i) => {
+    const body = JSON.stringify({ amount: i + 1, product: 'traffic' });
+    return `\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   });
-  return run.then((result) => ({ result, kopecks }));
+  const result = await runLoad({
+    host: hostname,
+    port: Number(port),
+    connections: CONNECTIONS,
+    seconds,
+    timeoutSeconds: 30,
+    request: (i) => {
+      kopecks.sent += 1 + (i % 100);
+      return `${heads[i % heads.length]}${prefix}${i}${tails[i % 100]}`;
+    },
+    onResponse: (i, status) => {
+      if (status === 201) kopecks.acknowledged += 1 + (i % 100);
+      else kopecks.refused += 1 + (i % 100);
+    },
+  });
+  return { result, kopecks };
 }
 
 /** Σ(funds − balance) over every account: what the server says it has charged. */
@@ -175,6 +177,23 @@ function cpuSeconds(pid: number | undefined, mainThreadOnly = false): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU seconds used so far by each thread of a process, by thread id (Linux /proc; Node names them all "node"). */
+function threadCpuSeconds(pid: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (pid === undefined) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'event loop' : `thread ${tid}`;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    }
+  } catch {
+    // The process is gone: nothing to add.
+  }
+  return out;
 }
 
 /** Sums and counts of the journal's commit histograms, from /metrics. */
@@ -246,39 +265,51 @@ export async function run(): Promise<void> {
     );
 
     const warm = await storm(server.base, ids, WARMUP_SECONDS, 'w');
-    console.log(`warm-up: ${warm.result['2xx']} charges`);
+    console.log(`warm-up: ${warm.result.ok} charges`);
     started = performance.now();
     const before = await commitStats(server.base);
     const serverCpu = cpuSeconds(server.child.pid);
     const mainCpu = cpuSeconds(server.child.pid, true);
+    const threadsCpu = threadCpuSeconds(server.child.pid);
     const loadCpu = process.cpuUsage();
     const measured = await storm(server.base, ids, SECONDS, 'b');
     const load = process.cpuUsage(loadCpu);
     const serverUsed = cpuSeconds(server.child.pid) - serverCpu;
     const mainUsed = cpuSeconds(server.child.pid, true) - mainCpu;
+    const threadsUsed = threadCpuSeconds(server.child.pid);
     const after = await commitStats(server.base);
     const { result } = measured;
-    const ok = result['2xx'];
-    const value = ok / result.duration;
-    const codes = Object.entries(result.statusCodeStats)
-      .map(([code, s]) => `${code}×${s.count}`)
+    const ok = result.ok;
+    const value = ok / result.seconds;
+    const codes = Object.entries(result.statuses)
+      .map(([code, n]) => `${code}×${n}`)
       .join(' ');
+    const failed = result.requests - ok;
     console.log(
-      `charges: ${ok} acknowledged in ${result.duration.toFixed(2)} s (${codes}); non-2xx ${result.non2xx}, ` +
+      `charges: ${ok} acknowledged of ${result.requests} sent in ${result.seconds.toFixed(2)} s (${codes}); ` +
         `errors ${result.errors}, timeouts ${result.timeouts}; latency p50 ${result.latency.p50} ms, ` +
-        `p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
+        `p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
     );
     const loadUsed = (load.user + load.system) / 1e6;
-    const perCharge = (seconds: number) => `${((seconds / result['2xx']) * 1e6).toFixed(0)} µs`;
+    const perCharge = (seconds: number) => (seconds / ok) * 1e6;
+    const cpu = { server: perCharge(serverUsed), eventLoop: perCharge(mainUsed), load: perCharge(loadUsed) };
     console.log(
-      `CPU per charge: server ${perCharge(serverUsed)} (its event loop ${perCharge(mainUsed)}), load generator ${perCharge(loadUsed)}; ` +
-        `cores: server ${(serverUsed / result.duration).toFixed(2)}, load generator ${(loadUsed / result.duration).toFixed(2)}`,
+      `CPU per charge: server ${cpu.server.toFixed(0)} µs (its event loop ${cpu.eventLoop.toFixed(0)} µs), ` +
+        `load generator ${cpu.load.toFixed(0)} µs; cores: server ${(serverUsed / result.seconds).toFixed(2)}, ` +
+        `load generator ${(loadUsed / result.seconds).toFixed(2)}`,
+    );
+    const byThread = [...threadsUsed]
+      .map(([name, used]) => [name, perCharge(used - (threadsCpu.get(name) ?? 0))] as const)
+      .filter(([, us]) => us >= 0.5)
+      .sort((a, b) => b[1] - a[1]);
+    console.log(
+      `server CPU per charge by thread: ${byThread.map(([n, us]) => `${n} ${us.toFixed(1)} µs`).join(', ')}`,
     );
     const commits = after.commits - before.commits;
     console.log(
       `journal: ${commits} commits, ${((after.events - before.events) / commits).toFixed(1)} events each, ` +
         `${(((after.seconds - before.seconds) / commits) * 1000).toFixed(2)} ms each, ` +
-        `${(((after.seconds - before.seconds) / result.duration) * 100).toFixed(0)}% of the run committing`,
+        `${(((after.seconds - before.seconds) / result.seconds) * 100).toFixed(0)}% of the run committing`,
     );
     // Nothing acknowledged may be missing, nothing may be applied that was not sent.
     const onServer = await chargedOnServer(server.base, ids);
@@ -314,6 +345,11 @@ export async function run(): Promise<void> {
         p99_ms: result.latency.p99,
         baseline: Math.round(base),
         ratio: round1(value / base),
+        failed,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        server_cpu_us: Math.round(cpu.server),
+        load_cpu_us: Math.round(cpu.load),
       }),
     );
   } finally {
