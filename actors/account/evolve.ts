@@ -86,7 +86,8 @@ export function evolve(prev: AccountState, e: AccountEvent): AccountState {
       return {
         ...s,
         seq,
-        tariff: { ...e.tariff, assignedAt: e.at, billedUntil: e.billedUntil, current: null },
+        // Object.assign, not a spread followed by new keys (~5 µs in V8, see Draft.emit).
+        tariff: Object.assign({}, e.tariff, { assignedAt: e.at, billedUntil: e.billedUntil, current: null }),
       };
     case 'TariffUnassigned':
       return { ...s, seq, tariff: null };
