@@ -141,6 +141,26 @@ sqlite('batches sent while one is being written keep their own outcomes and thei
   }
 });
 
+sqlite('recoveries asked for at once beyond one read batch are all served, also by close', async () => {
+  const j = await openSqliteJournal({ file: join(own, 'many-reads.sqlite') });
+  const keys = Array.from({ length: 250 }, (_, i) => `account:${i}`);
+  await Promise.all(
+    keys.map((key, i) => j.append({ key, events: [{ sequenceNumber: 1, data: { i }, createdAt: 1 }] })),
+  );
+  const read = (key: string) => j.recovery<never, { i: number }>(key).then((r) => r.events[0]?.data.i);
+  assert.equal(
+    await Promise.all(keys.map(read)),
+    keys.map((_, i) => i),
+  );
+  // Asked for right before close: the batches not yet read are read before the file closes.
+  const late = Promise.all(keys.map(read));
+  await j.close();
+  assert.equal(
+    await late,
+    keys.map((_, i) => i),
+  );
+});
+
 sqlite('the writer thread holds the process open only while a request is in flight', () => {
   // Appends, then leaves the journal open: the process must still end by itself.
   const script = `

@@ -49,6 +49,9 @@ function toEvent<T>(row: EventRow): StoredEvent<T> {
   };
 }
 
+/** Recovery reads served together in one read transaction, at most (see flushReads). */
+const READ_BATCH = 100;
+
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export interface SqliteJournalOptions {
@@ -285,11 +288,24 @@ export class SqliteJournal implements Journal {
     });
   }
 
-  private flushReads(): void {
+  /**
+   * At most READ_BATCH reads at a time. The rest wait two turns, so that the commit the
+   * readers make (group-committed on the next turn) is sent before they run: while the writer
+   * thread writes it, this thread recovers the next batch. Taken all at once, the actors a
+   * billing run wakes move in step, and this thread sits idle for every commit they wait on.
+   */
+  private flushReads(closing = false): void {
     this.readsTimer = undefined;
-    const reads = this.reads;
+    let reads = this.reads;
     if (reads.length === 0) return;
-    this.reads = [];
+    if (closing) this.reads = [];
+    else if (reads.length > READ_BATCH) {
+      this.reads = reads.slice(READ_BATCH);
+      reads = reads.slice(0, READ_BATCH);
+      this.readsTimer = setImmediate(() => {
+        this.readsTimer = setImmediate(() => this.flushReads());
+      });
+    } else this.reads = [];
     if (reads.length === 1) reads[0]!();
     else this.readTogether(reads);
   }
@@ -317,7 +333,8 @@ export class SqliteJournal implements Journal {
     this.closing ??= this.group.close().then(async () => {
       await this.writer.call({ t: 'close', db: this.handle }).catch(() => {});
       if (this.readsTimer) clearImmediate(this.readsTimer);
-      this.flushReads();
+      this.readsTimer = undefined;
+      while (this.reads.length > 0) this.flushReads(true);
       this.db.close();
     });
     return this.closing;
