@@ -27,7 +27,7 @@ export class Mailbox {
     this.queue.push(message);
     if (this.running) return;
     this.running = true;
-    queueMicrotask(() => void this.drain());
+    void this.drain();
   }
 
   /** Takes no more messages and drops the queued ones; the one running now finishes. */
@@ -38,6 +38,9 @@ export class Mailbox {
   }
 
   private async drain(): Promise<void> {
+    // Yield first, so the sender's call returns before the actor runs. Not queueMicrotask:
+    // Node makes an AsyncResource and a bound function for each of those.
+    await undefined;
     while (!this.closed && this.head < this.queue.length) {
       const message = this.queue[this.head]!;
       this.queue[this.head++] = undefined;
