@@ -6,7 +6,14 @@ import { Value } from '@sinclair/typebox/value';
 import { Histogram, type Registry } from 'prom-client';
 import { ApiError, errors } from '../../protocol/errors.ts';
 import type { Logger } from '../log.ts';
-import { type Authenticator, forbidden, hasPermission, type Principal, unauthorized } from './auth.ts';
+import {
+  type Authenticator,
+  type AuthRequest,
+  forbidden,
+  hasPermission,
+  type Principal,
+  unauthorized,
+} from './auth.ts';
 import type { HttpReply, Method, RequestContext, Route } from './route.ts';
 import { BODY_METHODS, type CompiledRoute, type PathEntry, Router } from './router.ts';
 
@@ -182,12 +189,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     send(res, ex, { status: internal.status, body: internal.toBody() });
   }
 
-  async function authenticate(ex: Exchange): Promise<Principal | null> {
+  /**
+   * The first authenticator's principal. A promise only when an authenticator answers with
+   * one (a JWT check): the bootstrap token, on every machine request, costs no promise hop.
+   */
+  function authenticate(ex: Exchange): Principal | null | Promise<Principal | null> {
     const authorization = ex.headers.authorization ?? '';
     if (authorization === '') return null;
-    const req = { authorization, headers: ex.headers, ip: ex.ip };
-    for (const authenticator of authenticators) {
-      const principal = await authenticator.authenticate(req);
+    return firstPrincipal({ authorization, headers: ex.headers, ip: ex.ip }, 0);
+  }
+
+  function firstPrincipal(req: AuthRequest, from: number): Principal | null | Promise<Principal | null> {
+    for (let i = from; i < authenticators.length; i++) {
+      const principal = authenticators[i]!.authenticate(req);
+      if (principal instanceof Promise) return principal.then((p) => p ?? firstPrincipal(req, i + 1));
       if (principal) return principal;
     }
     return null;
@@ -204,9 +219,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     try {
       if (route.auth === 'public') {
         // A public route still learns who is calling when a valid token is sent.
-        if (ex.headers.authorization) ex.principal = await authenticate(ex).catch(() => null);
+        if (ex.headers.authorization) {
+          try {
+            ex.principal = await authenticate(ex);
+          } catch {
+            ex.principal = null;
+          }
+        }
       } else {
-        const principal = await authenticate(ex);
+        const found = authenticate(ex);
+        const principal = found instanceof Promise ? await found : found;
         if (principal === null) {
           throw unauthorized(
             ex.headers.authorization ? 'the bearer token is not valid' : 'a valid bearer token is required',
