@@ -232,12 +232,19 @@ export function journalContract(
     using(async (j) => {
       const k = key('recovery');
       assert.equal(await j.recovery(key('nobody-recovers')), { snapshot: undefined, events: [] });
-      const written = await j.append({ key: k, events: [1, 2, 3, 4].map((n) => ev(n, { n })) });
-      assert.equal(await j.recovery(k), { snapshot: undefined, events: written });
+      await j.append({ key: k, events: [1, 2, 3, 4].map((n) => ev(n, { n })) });
+      const recovered = async () => {
+        const { snapshot, events } = await j.recovery(k);
+        return { snapshot, events: events.map((e) => [e.sequenceNumber, e.data]) };
+      };
+      assert.equal(await recovered(), {
+        snapshot: undefined,
+        events: [1, 2, 3, 4].map((n) => [n, { n }]),
+      });
       await j.takeSnapshot({ key: k, sequenceNumber: 3, data: { upTo: 3 }, createdAt: T0 + 3 });
-      assert.equal(await j.recovery(k), {
+      assert.equal(await recovered(), {
         snapshot: { key: k, sequenceNumber: 3, data: { upTo: 3 }, createdAt: T0 + 3 },
-        events: written.slice(3),
+        events: [[4, { n: 4 }]],
       });
     }));
 

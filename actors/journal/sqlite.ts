@@ -9,6 +9,7 @@ import {
   JournalClosedError,
   JournalConflictError,
   type NactPersistedEvent,
+  type RecoveredEvent,
   type Recovery,
   type StoredEvent,
   type StoredSnapshot,
@@ -36,6 +37,9 @@ interface EventRow {
 
 /** position, seq, data, tags, created_at */
 type RecoveryRow = [number, number, string, string, number];
+
+/** seq, data: all an actor's recovery reads of an event. */
+type ReplayRow = [number, string];
 
 function toEvent<T>(row: EventRow): StoredEvent<T> {
   return {
@@ -135,11 +139,17 @@ export class SqliteJournal implements Journal {
       events: db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE key = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
-      // Recovery's read, the hot one when a billing run wakes up many actors: no LIMIT, no
-      // key column (the caller has it), rows as arrays.
+      // A key's events to the end: no LIMIT, no key column (the caller has it), rows as arrays.
       eventsToEnd: db
         .prepare<[string, number], RecoveryRow>(
           'SELECT position, seq, data, tags, created_at FROM events WHERE key = ? AND seq > ? ORDER BY seq',
+        )
+        .raw(),
+      // Recovery's read, the hot one when a billing run wakes up many actors: only what
+      // replay uses (measured: ~1 µs less per account than all five columns).
+      replay: db
+        .prepare<[string, number], ReplayRow>(
+          'SELECT seq, data FROM events WHERE key = ? AND seq > ? ORDER BY seq',
         )
         .raw(),
       readAll: db.prepare<[number, number], EventRow>(
@@ -258,7 +268,13 @@ export class SqliteJournal implements Journal {
     // Both reads in one batch: an activation waits for one turn of the event loop, not two.
     return this.inReadBatch(() => {
       const snapshot = this.snapshotOf<S>(key);
-      return { snapshot, events: this.eventsToEnd<T>(key, snapshot?.sequenceNumber ?? 0) };
+      const rows = this.stmt.replay.all(key, snapshot?.sequenceNumber ?? 0) as unknown as ReplayRow[];
+      const events: RecoveredEvent<T>[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const [sequenceNumber, data] = rows[i]!;
+        events[i] = { sequenceNumber, data: JSON.parse(data) as T };
+      }
+      return { snapshot, events };
     });
   }
 

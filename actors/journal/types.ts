@@ -49,10 +49,13 @@ export interface StoredSnapshot<S = unknown> {
   createdAt: number;
 }
 
+/** What recovery needs of an event: its place in the actor's sequence and its data. */
+export type RecoveredEvent<T = unknown> = Pick<StoredEvent<T>, 'sequenceNumber' | 'data'>;
+
 export interface Recovery<S = unknown, T = unknown> {
   snapshot: StoredSnapshot<S> | undefined;
-  /** The events after the snapshot (all of them without one), ascending. */
-  events: StoredEvent<T>[];
+  /** The events after the snapshot (all of them without one), ascending; engines may add fields. */
+  events: RecoveredEvent<T>[];
 }
 
 export interface Wakeup {
