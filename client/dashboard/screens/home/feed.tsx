@@ -9,17 +9,31 @@ import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
 
 // The live event feed: the newest events on top, a bounded window of them. At a thousand
 // events a second people read the rate, not each line: the updates of a frame land together,
-// and lines below the fold are not laid out or painted (content-visibility). The window is
-// larger than one frame's worth of events, so every event is on screen at least once. It is not an aria-live region on purpose: a screen
-// reader cannot speak that fast, and the tiles above carry the figures.
+// and lines below the fold are not laid out or painted (content-visibility). The window keeps
+// at least every line of the last update, so every event is in the list at least once. It
+// is not an aria-live region on purpose: a screen reader cannot speak that fast, and the
+// tiles above carry the figures.
 
 const SHOWN = 120;
+const MAX_LINES = 500;
 const HISTORY = 50;
+/**
+ * An update with more new lines than this is a feed nobody reads line by line. While such
+ * updates come, and for CALM_MS after, the list is `busy`: the lines below the first
+ * BUSY_LINES are in the DOM but not rendered until the list is scrolled or takes focus
+ * (style.css). Rendering a hundred new lines ten times a second made each update a
+ * 15–25 ms task, most of it for lines below the fold; at an ordinary pace nothing changes.
+ */
+const BUSY_LINES = 30;
+const CALM_MS = 2_000;
 
 export function Feed(): JSX.Element {
   const [items, setItems] = createSignal<LiveEvent[]>([]);
   const [state, setState] = createSignal<'loading' | 'ready' | { error: unknown }>('loading');
   const [gap, setGap] = createSignal<number | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [scrolled, setScrolled] = createSignal(false);
+  let calm: ReturnType<typeof setTimeout> | undefined;
 
   const merge = (incoming: LiveEvent[]) => {
     if (incoming.length === 0) return;
@@ -28,16 +42,27 @@ export function Feed(): JSX.Element {
     let next: LiveEvent[];
     if (incoming.every((e) => e.position > top)) {
       // The usual case: all newer than what is shown, already in position order.
-      next = incoming.slice(-SHOWN).reverse().concat(current);
+      next = incoming.slice(-MAX_LINES).reverse().concat(current);
     } else {
       next = incoming.concat(current).sort((a, b) => b.position - a.position);
     }
-    setItems(next.length > SHOWN ? next.slice(0, SHOWN) : next);
+    // Every line of this update stays, even past SHOWN (a slow frame at a thousand events a
+    // second brings more), so each event reaches the screen; a replay after a long drop does not.
+    const keep = Math.min(MAX_LINES, Math.max(SHOWN, incoming.length));
+    setItems(next.length > keep ? next.slice(0, keep) : next);
   };
 
   const joined = useRoom('feed');
-  useEvents(merge);
+  useEvents((events) => {
+    if (events.length > BUSY_LINES) {
+      setBusy(true);
+      clearTimeout(calm);
+      calm = setTimeout(() => setBusy(false), CALM_MS);
+    }
+    merge(events);
+  });
   onCleanup(live.onGap(setGap));
+  onCleanup(() => clearTimeout(calm));
 
   const load = async () => {
     setState('loading');
@@ -72,7 +97,13 @@ export function Feed(): JSX.Element {
       <Show when={state() === 'ready' && items().length === 0}>
         <Empty>{t('feed.empty')}</Empty>
       </Show>
-      <ol class="feed" data-testid="feed" aria-labelledby="feed-title">
+      <ol
+        class="feed"
+        classList={{ busy: busy(), scrolled: scrolled() }}
+        data-testid="feed"
+        aria-labelledby="feed-title"
+        onScroll={(e) => setScrolled(e.currentTarget.scrollTop > 0)}
+      >
         <For each={items()}>{(event) => <FeedItem event={event} />}</For>
       </ol>
     </section>
