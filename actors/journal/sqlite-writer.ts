@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { EMPTY_TAGS_JSON } from './group-commit.ts';
 
 // The SQLite journals' writing connections, on a thread of their own (see sqlite.ts): group
 // commits and snapshots run here, so the fsync of every commit (synchronous=FULL) and the
@@ -42,9 +43,56 @@ export interface WireAppend {
   wakeupAt: number | null | undefined;
 }
 
+/**
+ * A group commit as it crosses to this thread: in columns, one string for all the events'
+ * JSON. Structured cloning pays per object and per string, and an object of arrays per
+ * append cost the sending thread (the event loop) ~3.6 µs per append; this ~1.2 µs (measured,
+ * 100 appends per commit). Cut back into appends here, off the event loop.
+ */
+export interface WireBatch {
+  keys: string[];
+  firstSeqs: number[];
+  /** Events per append. */
+  counts: number[];
+  wakeups: (number | null | undefined)[];
+  /** Every event's JSON, one after another, in append order; `lengths` cuts them apart. */
+  text: string;
+  lengths: number[];
+  /** Every event's tags JSON; left out when no event of the batch has tags. */
+  tags: string[] | undefined;
+  createdAt: number[];
+}
+
+/** The appends of a batch, as `write` takes them. */
+export function unpack(batch: WireBatch): WireAppend[] {
+  const { keys, firstSeqs, counts, wakeups, text, lengths, tags, createdAt } = batch;
+  const appends: WireAppend[] = new Array(keys.length);
+  let event = 0;
+  let offset = 0;
+  for (let a = 0; a < keys.length; a++) {
+    const count = counts[a]!;
+    const json: string[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const length = lengths[event + i]!;
+      json[i] = text.slice(offset, offset + length);
+      offset += length;
+    }
+    appends[a] = {
+      key: keys[a]!,
+      firstSeq: firstSeqs[a]!,
+      json,
+      tags: tags ? tags.slice(event, event + count) : new Array<string>(count).fill(EMPTY_TAGS_JSON),
+      createdAt: createdAt.slice(event, event + count),
+      wakeupAt: wakeups[a],
+    };
+    event += count;
+  }
+  return appends;
+}
+
 export type WriterRequest =
   | { t: 'open'; id: number; db: number; file: string }
-  | { t: 'commit'; id: number; db: number; appends: WireAppend[] }
+  | { t: 'commit'; id: number; db: number; batch: WireBatch }
   | { t: 'snapshot'; id: number; db: number; key: string; seq: number; data: string; createdAt: number }
   | { t: 'cap'; id: number; db: number; on: boolean }
   | { t: 'close'; id: number; db: number };
@@ -226,11 +274,11 @@ function serve(): void {
   const commitTogether = (group: CommitRequest[]) => {
     let replies: WriterReply[];
     try {
-      const appends = group.length === 1 ? group[0]!.appends : group.flatMap((m) => m.appends);
+      const appends = group.length === 1 ? unpack(group[0]!.batch) : group.flatMap((m) => unpack(m.batch));
       const result = connection(group[0]!.db).commit(appends);
       let from = 0;
       replies = group.map((m) => {
-        const to = from + m.appends.length;
+        const to = from + m.batch.keys.length;
         const reply: WriterReply = { id: m.id, ok: true, result: result.slice(from, to) };
         from = to;
         return reply;

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { EMPTY_TAGS_JSON, encodeJson, GroupCommit, type Pending } from './group-commit.ts';
-import { CONFLICT, type WireAppend, type WriterReply, type WriterRequest } from './sqlite-writer.ts';
+import { CONFLICT, type WireBatch, type WriterReply, type WriterRequest } from './sqlite-writer.ts';
 import {
   type AppendBatch,
   type CommitObserver,
@@ -55,6 +55,37 @@ function toEvent<T>(row: EventRow): StoredEvent<T> {
 
 /** Recovery reads served together in one read transaction, at most (see flushReads). */
 const READ_BATCH = 100;
+
+/** A group commit in the writer's columns (see WireBatch). */
+function pack(batch: Pending[]): WireBatch {
+  const n = batch.length;
+  const keys: string[] = new Array(n);
+  const firstSeqs: number[] = new Array(n);
+  const counts: number[] = new Array(n);
+  const wakeups: (number | null | undefined)[] = new Array(n);
+  const lengths: number[] = [];
+  const tags: string[] = [];
+  const createdAt: number[] = [];
+  let text = '';
+  let tagged = false;
+  for (let b = 0; b < n; b++) {
+    const p = batch[b]!;
+    keys[b] = p.key;
+    firstSeqs[b] = p.firstSeq;
+    counts[b] = p.json.length;
+    wakeups[b] = p.wakeupAt;
+    for (let i = 0; i < p.json.length; i++) {
+      const json = p.json[i]!;
+      text += json;
+      lengths.push(json.length);
+      const t = p.tagsJson[i]!;
+      tags.push(t);
+      if (t !== EMPTY_TAGS_JSON) tagged = true;
+      createdAt.push(p.stored[i]!.createdAt);
+    }
+  }
+  return { keys, firstSeqs, counts, wakeups, text, lengths, tags: tagged ? tags : undefined, createdAt };
+}
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -191,15 +222,7 @@ export class SqliteJournal implements Journal {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
-    const appends: WireAppend[] = batch.map((p) => ({
-      key: p.key,
-      firstSeq: p.firstSeq,
-      json: p.json,
-      tags: p.tagsJson,
-      createdAt: p.stored.map((e) => e.createdAt),
-      wakeupAt: p.wakeupAt,
-    }));
-    const firsts = (await this.writer.call({ t: 'commit', db: this.handle, appends })).result!;
+    const firsts = (await this.writer.call({ t: 'commit', db: this.handle, batch: pack(batch) })).result!;
     for (let b = 0; b < batch.length; b++) {
       const p = batch[b]!;
       const first = firsts[b]!;
