@@ -77,7 +77,6 @@ class Connection {
   private buffered: Buffer | undefined;
   private current = -1;
   private sentAt = 0;
-  private timer: NodeJS.Timeout | undefined;
   private finished: (() => void) | undefined;
 
   constructor(
@@ -115,13 +114,6 @@ class Connection {
     }
     this.current = i;
     this.sentAt = performance.now();
-    this.timer = setTimeout(
-      () => {
-        this.load.timeouts++;
-        this.fail();
-      },
-      (this.options.timeoutSeconds ?? 30) * 1000,
-    );
     this.socket!.write(this.options.request(i), 'latin1');
   }
 
@@ -147,8 +139,14 @@ class Connection {
     this.buffered = data.length === 0 ? undefined : data;
   }
 
+  /** Counts the request in flight as timed out if it was sent before `sentBefore`. */
+  checkTimeout(sentBefore: number): void {
+    if (this.current < 0 || this.sentAt >= sentBefore) return;
+    this.load.timeouts++;
+    this.fail();
+  }
+
   private answered(status: number): void {
-    clearTimeout(this.timer);
     const i = this.current;
     this.current = -1;
     this.load.answered(i, status, performance.now() - this.sentAt);
@@ -157,7 +155,6 @@ class Connection {
 
   /** The request in flight (counted by the caller) is lost: carry on over a new connection. */
   private fail(): void {
-    clearTimeout(this.timer);
     this.current = -1;
     const socket = this.socket;
     this.socket = undefined;
@@ -225,7 +222,21 @@ class Load {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const load = new Load(options);
-  await Promise.all(Array.from({ length: options.connections }, () => new Connection(load, options).run()));
+  const connections = Array.from({ length: options.connections }, () => new Connection(load, options));
+  // One sweep a second finds requests waiting too long, rather than a timer set and cleared per request.
+  const timeoutMs = (options.timeoutSeconds ?? 30) * 1000;
+  const sweep = setInterval(
+    () => {
+      const sentBefore = performance.now() - timeoutMs;
+      for (const c of connections) c.checkTimeout(sentBefore);
+    },
+    Math.min(1000, timeoutMs),
+  );
+  try {
+    await Promise.all(connections.map((c) => c.run()));
+  } finally {
+    clearInterval(sweep);
+  }
   return {
     seconds: ((load.lastAnswer || performance.now()) - started) / 1000,
     requests: load.requests,
