@@ -6,16 +6,15 @@ import { count, t, time } from '../../i18n/i18n.ts';
 import { live, useEvents, useRoom } from '../../live.ts';
 import { href } from '../../router.ts';
 import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
+import { mergeFeed } from './feed-lines.ts';
 
 // The live event feed: the newest events on top, a bounded window of them. At a thousand
 // events a second people read the rate, not each line: the updates of a frame land together,
 // and lines below the fold are not laid out or painted (content-visibility). The window keeps
-// at least every line of the last update, so every event is in the list at least once. It
+// at least every line of the last update (feed-lines.ts), so every event is in the list. It
 // is not an aria-live region on purpose: a screen reader cannot speak that fast, and the
 // tiles above carry the figures.
 
-const SHOWN = 120;
-const MAX_LINES = 500;
 const HISTORY = 50;
 /**
  * An update with more new lines than this is a feed nobody reads line by line. While such
@@ -36,20 +35,7 @@ export function Feed(): JSX.Element {
   let calm: ReturnType<typeof setTimeout> | undefined;
 
   const merge = (incoming: LiveEvent[]) => {
-    if (incoming.length === 0) return;
-    const current = items();
-    const top = current[0]?.position ?? 0;
-    let next: LiveEvent[];
-    if (incoming.every((e) => e.position > top)) {
-      // The usual case: all newer than what is shown, already in position order.
-      next = incoming.slice(-MAX_LINES).reverse().concat(current);
-    } else {
-      next = incoming.concat(current).sort((a, b) => b.position - a.position);
-    }
-    // Every line of this update stays, even past SHOWN (a slow frame at a thousand events a
-    // second brings more), so each event reaches the screen; a replay after a long drop does not.
-    const keep = Math.min(MAX_LINES, Math.max(SHOWN, incoming.length));
-    setItems(next.length > keep ? next.slice(0, keep) : next);
+    if (incoming.length > 0) setItems(mergeFeed(items(), incoming));
   };
 
   const joined = useRoom('feed');
