@@ -71,7 +71,7 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /**
  * One live actor: its state, its place in the journal, its applied keys and timers.
- * The registry feeds it messages one at a time through its nact mailbox, so nothing in
+ * The registry feeds it messages one at a time through its mailbox (mailbox.ts), so nothing in
  * here ever runs concurrently for the same actor.
  */
 export class ActorCell {
@@ -118,7 +118,7 @@ export class ActorCell {
   }
 
   async handle(message: Message): Promise<void> {
-    // The first message recovers the actor, whatever it is: no separate message (and nact
+    // The first message recovers the actor, whatever it is: no separate message (and no
     // turn) per activation. One attempt per cell: a failed one breaks it and the registry
     // forgets it, so the next message gets a fresh activation.
     if (!this.recovered) {
