@@ -6,6 +6,7 @@ import { can, user } from '../session.ts';
 import { Dialog } from '../ui/dialog.tsx';
 import { Field } from '../ui/field.tsx';
 import { usePoll } from '../ui/poll.ts';
+import { ScreenHead } from '../ui/screen-head.tsx';
 import { Empty, ErrorState, FormMessage, Loading } from '../ui/states.tsx';
 
 const POLL_MS = 15_000;
@@ -32,19 +33,15 @@ export function StaffScreen(): JSX.Element {
 
   return (
     <div class="screen staff">
-      <div class="screen-head">
-        <h1 tabindex="-1">{t('staff.title')}</h1>
-        <Show when={can('staff.write')}>
-          <button
-            type="button"
-            class="btn btn-primary"
-            data-testid="staff-create"
-            onClick={() => setEditing('new')}
-          >
-            {t('staff.create')}
-          </button>
-        </Show>
-      </div>
+      <ScreenHead
+        title={t('staff.title')}
+        action={{
+          label: t('staff.create'),
+          testId: 'staff-create',
+          allowed: can('staff.write'),
+          onClick: () => setEditing('new'),
+        }}
+      />
       <FormMessage error={rowError()} />
       <Show when={list.error}>
         <ErrorState error={list.error} title={t('staff.error')} onRetry={refetch} />

@@ -8,6 +8,7 @@ import { loadTariffs, tariffs, tariffsError } from '../tariffs.ts';
 import { Dialog } from '../ui/dialog.tsx';
 import { Field, SelectField } from '../ui/field.tsx';
 import { usePoll } from '../ui/poll.ts';
+import { ScreenHead } from '../ui/screen-head.tsx';
 import { Empty, ErrorState, FormMessage, Loading } from '../ui/states.tsx';
 
 // Tariffs: the catalog, a form to create or change one, and archiving. The list follows
@@ -37,19 +38,15 @@ export function TariffsScreen(): JSX.Element {
 
   return (
     <div class="screen tariffs">
-      <div class="screen-head">
-        <h1 tabindex="-1">{t('tariffs.title')}</h1>
-        <Show when={writable()}>
-          <button
-            type="button"
-            class="btn btn-primary"
-            data-testid="tariff-create"
-            onClick={() => setEditing('new')}
-          >
-            {t('tariffs.create')}
-          </button>
-        </Show>
-      </div>
+      <ScreenHead
+        title={t('tariffs.title')}
+        action={{
+          label: t('tariffs.create'),
+          testId: 'tariff-create',
+          allowed: writable(),
+          onClick: () => setEditing('new'),
+        }}
+      />
       <label class="check">
         <input
           type="checkbox"

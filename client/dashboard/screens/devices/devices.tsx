@@ -10,6 +10,7 @@ import {
 import { count, t } from '../../i18n/i18n.ts';
 import { href } from '../../router.ts';
 import { can } from '../../session.ts';
+import { ScreenHead } from '../../ui/screen-head.tsx';
 import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
 import {
   CheckOutcome,
@@ -35,19 +36,15 @@ export function DevicesScreen(): JSX.Element {
 
   return (
     <div class="screen devices">
-      <div class="screen-head">
-        <h1 tabindex="-1">{t('dev.title')}</h1>
-        <Show when={writable()}>
-          <button
-            type="button"
-            class="btn btn-primary"
-            data-testid="device-add"
-            onClick={() => setEditing('new')}
-          >
-            {t('dev.add')}
-          </button>
-        </Show>
-      </div>
+      <ScreenHead
+        title={t('dev.title')}
+        action={{
+          label: t('dev.add'),
+          testId: 'device-add',
+          allowed: writable(),
+          onClick: () => setEditing('new'),
+        }}
+      />
       <CheckOutcome outcome={outcome()} />
       <Show when={devicesError() && !devicesLoaded()}>
         <ErrorState error={devicesError()} title={t('dev.error')} onRetry={loadDevices} />

@@ -1,4 +1,5 @@
 import L from 'leaflet';
+import { ScreenHead } from '../../ui/screen-head.tsx';
 import 'leaflet/dist/leaflet.css';
 import {
   createEffect,
@@ -135,9 +136,7 @@ export function MapScreen(): JSX.Element {
 
   return (
     <div class="screen map-screen">
-      <div class="screen-head">
-        <h1 tabindex="-1">{t('map.title')}</h1>
-      </div>
+      <ScreenHead title={t('map.title')} />
       <Show when={view.error}>
         <ErrorState error={view.error} title={t('map.error')} onRetry={() => void refetch()} />
       </Show>

@@ -4,6 +4,7 @@ import { count, t } from '../../i18n/i18n.ts';
 import { can } from '../../session.ts';
 import { tariffName, tariffs } from '../../tariffs.ts';
 import { Field, SelectField } from '../../ui/field.tsx';
+import { ScreenHead } from '../../ui/screen-head.tsx';
 import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
 import { MOVES, STATUSES, useBoard, useStaffNames } from './data.ts';
 import { age, matches } from './filters.ts';
@@ -57,9 +58,7 @@ export function RequestsScreen(): JSX.Element {
 
   return (
     <div class="screen requests">
-      <div class="screen-head">
-        <h1 tabindex="-1">{t('req.title')}</h1>
-      </div>
+      <ScreenHead title={t('req.title')} />
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <Field
           label={t('app.search')}
