@@ -11,6 +11,23 @@ function closeHold(state: AccountState, closed: ClosedHold): Pick<AccountState, 
   return { holds, closedHolds: [...state.closedHolds, closed].slice(-CLOSED_HOLDS_KEPT) };
 }
 
+/** What every charge (a service's, a confirmed hold's, the tariff's) does to balance and charges. */
+function charged(
+  s: AccountState,
+  e: { chargeId: string; amount: number; product: string; at: number },
+): Pick<AccountState, 'balance' | 'charges'> {
+  return {
+    balance: s.balance - e.amount,
+    charges: addCharge(s.charges, {
+      chargeId: e.chargeId,
+      amount: e.amount,
+      refunded: 0,
+      product: e.product,
+      at: e.at,
+    }),
+  };
+}
+
 export function evolve(prev: AccountState, e: AccountEvent): AccountState {
   // One copy per event: each case spreads the previous state once, with the next seq.
   const s = prev;
@@ -33,14 +50,7 @@ export function evolve(prev: AccountState, e: AccountEvent): AccountState {
       return {
         ...s,
         seq,
-        balance: s.balance - e.amount,
-        charges: addCharge(s.charges, {
-          chargeId: e.chargeId,
-          amount: e.amount,
-          refunded: 0,
-          product: e.product,
-          at: e.at,
-        }),
+        ...charged(s, e),
       };
     case 'Refunded':
       return {
@@ -65,14 +75,7 @@ export function evolve(prev: AccountState, e: AccountEvent): AccountState {
         ...s,
         seq,
         ...closeHold(s, { holdId: e.holdId, status: 'confirmed', at: e.at, chargeId: e.chargeId }),
-        balance: s.balance - e.amount,
-        charges: addCharge(s.charges, {
-          chargeId: e.chargeId,
-          amount: e.amount,
-          refunded: 0,
-          product: e.product,
-          at: e.at,
-        }),
+        ...charged(s, e),
       };
     case 'HoldVoided':
       return { ...s, seq, ...closeHold(s, { holdId: e.holdId, status: 'voided', at: e.at }) };
@@ -95,14 +98,7 @@ export function evolve(prev: AccountState, e: AccountEvent): AccountState {
       return {
         ...s,
         seq,
-        balance: s.balance - e.amount,
-        charges: addCharge(s.charges, {
-          chargeId: e.chargeId,
-          amount: e.amount,
-          refunded: 0,
-          product: e.product,
-          at: e.at,
-        }),
+        ...charged(s, e),
         tariff: s.tariff && {
           ...s.tariff,
           billedUntil: Math.max(s.tariff.billedUntil, e.end),

@@ -3,7 +3,7 @@ import { get, post, put } from '../api/http.ts';
 import { instantMs, ROLES, type Role, type StaffMember } from '../api/types.ts';
 import { date, t } from '../i18n/i18n.ts';
 import { can, user } from '../session.ts';
-import { Dialog } from '../ui/dialog.tsx';
+import { Dialog, DialogActions } from '../ui/dialog.tsx';
 import { Field } from '../ui/field.tsx';
 import { usePoll } from '../ui/poll.ts';
 import { ScreenHead } from '../ui/screen-head.tsx';
@@ -231,14 +231,12 @@ function StaffDialog(props: {
           error={touched() && roles().length === 0 ? t('staff.roles_required') : undefined}
         />
         <FormMessage error={error()} />
-        <div class="dialog-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            {t('app.cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy()} data-testid="staff-save">
-            {m ? t('app.save') : t('app.create')}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={props.onClose}
+          label={m ? t('app.save') : t('app.create')}
+          testId="staff-save"
+          busy={busy()}
+        />
       </form>
     </Dialog>
   );

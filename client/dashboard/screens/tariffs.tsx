@@ -5,7 +5,7 @@ import { count, money, moneyInput, parseMoney, t } from '../i18n/i18n.ts';
 import { useRoom } from '../live.ts';
 import { can } from '../session.ts';
 import { loadTariffs, tariffs, tariffsError } from '../tariffs.ts';
-import { Dialog } from '../ui/dialog.tsx';
+import { Dialog, DialogActions } from '../ui/dialog.tsx';
 import { Field, SelectField } from '../ui/field.tsx';
 import { usePoll } from '../ui/poll.ts';
 import { ScreenHead } from '../ui/screen-head.tsx';
@@ -255,14 +255,12 @@ function TariffDialog(props: { tariff: TariffView | null; onClose: () => void })
           />
         </div>
         <FormMessage error={error()} />
-        <div class="dialog-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            {t('app.cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy()} data-testid="tariff-save">
-            {x ? t('app.save') : t('app.create')}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={props.onClose}
+          label={x ? t('app.save') : t('app.create')}
+          testId="tariff-save"
+          busy={busy()}
+        />
       </form>
     </Dialog>
   );

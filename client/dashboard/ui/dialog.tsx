@@ -50,3 +50,28 @@ export function Dialog(props: {
     </dialog>
   );
 }
+
+/** A form dialog's footer: cancel, then the submit button, disabled while the form is sent. */
+export function DialogActions(props: {
+  onCancel: () => void;
+  label: string;
+  testId: string;
+  busy: boolean;
+  danger?: boolean;
+}): JSX.Element {
+  return (
+    <div class="dialog-actions">
+      <button type="button" class="btn" onClick={() => props.onCancel()}>
+        {t('app.cancel')}
+      </button>
+      <button
+        type="submit"
+        class={props.danger ? 'btn btn-danger' : 'btn btn-primary'}
+        disabled={props.busy}
+        data-testid={props.testId}
+      >
+        {props.label}
+      </button>
+    </div>
+  );
+}

@@ -2,7 +2,7 @@ import { createSignal, type JSX, Show } from 'solid-js';
 import type { AccountView, AdjustmentReply, TopUpReply, TopUpSource } from '../../../../protocol/money.ts';
 import { ActionKey, ApiFailure, post } from '../../api/http.ts';
 import { money, parseMoney, t } from '../../i18n/i18n.ts';
-import { Dialog } from '../../ui/dialog.tsx';
+import { Dialog, DialogActions } from '../../ui/dialog.tsx';
 import { Field, SelectField } from '../../ui/field.tsx';
 import { FormMessage } from '../../ui/states.tsx';
 
@@ -126,14 +126,14 @@ export function TopUpDialog(props: {
         <Show when={submit.retrying()}>
           <p class="hint">{t('form.retrying')}</p>
         </Show>
-        <div class="dialog-actions">
-          <button type="button" class="btn" onClick={close}>
-            {t('app.cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={submit.busy()} data-testid="top-up-submit">
-            {kopecks() && kopecks()! > 0 ? `${t('topup.submit')} ${money(kopecks()!)}` : t('topup.submit')}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={close}
+          label={
+            kopecks() && kopecks()! > 0 ? `${t('topup.submit')} ${money(kopecks()!)}` : t('topup.submit')
+          }
+          testId="top-up-submit"
+          busy={submit.busy()}
+        />
       </form>
     </Dialog>
   );
@@ -206,14 +206,12 @@ export function AdjustDialog(props: {
         <Show when={submit.retrying()}>
           <p class="hint">{t('form.retrying')}</p>
         </Show>
-        <div class="dialog-actions">
-          <button type="button" class="btn" onClick={close}>
-            {t('app.cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={submit.busy()} data-testid="adjust-submit">
-            {t('adjust.submit')}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={close}
+          label={t('adjust.submit')}
+          testId="adjust-submit"
+          busy={submit.busy()}
+        />
       </form>
     </Dialog>
   );
@@ -262,14 +260,13 @@ export function BlockDialog(props: {
           onInput={(e) => setReason(e.currentTarget.value)}
         />
         <FormMessage error={submit.error()} />
-        <div class="dialog-actions">
-          <button type="button" class="btn" onClick={close}>
-            {t('app.cancel')}
-          </button>
-          <button type="submit" class="btn btn-danger" disabled={submit.busy()} data-testid="block-submit">
-            {t('block.submit')}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={close}
+          label={t('block.submit')}
+          testId="block-submit"
+          busy={submit.busy()}
+          danger
+        />
       </form>
     </Dialog>
   );

@@ -4,7 +4,7 @@ import { ActionKey, ApiFailure, call, post, put } from '../../api/http.ts';
 import { type DeviceRow, type DeviceStatus, dropDevice, loadDevices, putDevice } from '../../devices.ts';
 import type { Key } from '../../i18n/dict.ts';
 import { dateTime, t } from '../../i18n/i18n.ts';
-import { Dialog } from '../../ui/dialog.tsx';
+import { Dialog, DialogActions } from '../../ui/dialog.tsx';
 import { errorText } from '../../ui/errors.ts';
 import { Field, SelectField } from '../../ui/field.tsx';
 import { FormMessage } from '../../ui/states.tsx';
@@ -263,14 +263,12 @@ export function DeviceDialog(props: {
           />
         </div>
         <FormMessage error={error()} />
-        <div class="dialog-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            {t('app.cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy()} data-testid="device-save">
-            {x ? t('app.save') : t('app.create')}
-          </button>
-        </div>
+        <DialogActions
+          onCancel={props.onClose}
+          label={x ? t('app.save') : t('app.create')}
+          testId="device-save"
+          busy={busy()}
+        />
       </form>
     </Dialog>
   );
