@@ -35,8 +35,11 @@ export function Empty(props: { children: JSX.Element }): JSX.Element {
   return <p class="state state-empty">{props.children}</p>;
 }
 
-/** An inline message under a form: errors are announced, successes are polite. */
-export function FormMessage(props: { error?: unknown; ok?: string }): JSX.Element {
+/**
+ * An inline message under a form: errors are announced, successes are polite. `retrying` says
+ * the answer was lost, so that the same submit is known to be safe (useSubmitOnce).
+ */
+export function FormMessage(props: { error?: unknown; ok?: string; retrying?: boolean }): JSX.Element {
   return (
     <>
       <Show when={props.error}>
@@ -48,6 +51,9 @@ export function FormMessage(props: { error?: unknown; ok?: string }): JSX.Elemen
         <p class="form-ok" role="status">
           {props.ok}
         </p>
+      </Show>
+      <Show when={props.retrying}>
+        <p class="hint">{t('form.retrying')}</p>
       </Show>
     </>
   );

@@ -1,45 +1,14 @@
-import { createSignal, type JSX, Show } from 'solid-js';
+import { createSignal, type JSX } from 'solid-js';
 import type { AccountView, AdjustmentReply, TopUpReply, TopUpSource } from '../../../../protocol/money.ts';
-import { ActionKey, ApiFailure, post } from '../../api/http.ts';
-import { money, parseMoney, t } from '../../i18n/i18n.ts';
+import { money, t } from '../../i18n/i18n.ts';
 import { Dialog, DialogActions } from '../../ui/dialog.tsx';
 import { Field, SelectField } from '../../ui/field.tsx';
 import { FormMessage } from '../../ui/states.tsx';
+import { AmountField, sendToAccount, useAccountForm, useAmount } from './money-form.tsx';
 
-// What staff do to an account: top up, adjust, block, unblock. Each money action sends an
+// What staff do to an account: top up, adjust, block, unblock. Each is sent with an
 // Idempotency-Key made for that one action: a retry after a lost answer sends the same key
 // and the server answers the first result instead of crediting twice.
-
-/** Runs a submit: busy state, errors, and whether the same key should be offered for a retry. */
-function useSubmit() {
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>();
-  const key = new ActionKey();
-  const run = async <T,>(
-    body: unknown,
-    send: (idempotencyKey: string) => Promise<T>,
-  ): Promise<T | undefined> => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const reply = await send(key.for(body));
-      key.settle();
-      return reply;
-    } catch (err) {
-      // A refusal is an answer: the next try is a new action. A lost answer is not.
-      if (!(err instanceof ApiFailure && err.retryable)) key.settle();
-      setError(err);
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
-  };
-  const retrying = () => {
-    const e = error();
-    return e instanceof ApiFailure && e.retryable;
-  };
-  return { busy, error, run, retrying, reset: () => setError(undefined) };
-}
 
 const SOURCES: TopUpSource[] = ['cash', 'bank'];
 
@@ -49,59 +18,34 @@ export function TopUpDialog(props: {
   onClose: () => void;
   onDone: (reply: TopUpReply, amount: number) => void;
 }): JSX.Element {
-  const [amount, setAmount] = createSignal('');
+  const amount = useAmount(false);
   const [source, setSource] = createSignal<TopUpSource>('cash');
   const [reference, setReference] = createSignal('');
-  const [touched, setTouched] = createSignal(false);
-  const submit = useSubmit();
-  const kopecks = () => parseMoney(amount());
-  const amountError = () => {
-    if (!touched()) return undefined;
-    const k = kopecks();
-    if (k === null || k < 0) return t('form.amount_invalid');
-    if (k === 0) return t('form.amount_nonzero');
-    return undefined;
-  };
-  const close = () => {
-    submit.reset();
-    props.onClose();
-  };
-  const onSubmit = async (e: Event) => {
-    e.preventDefault();
-    setTouched(true);
-    const k = kopecks();
-    if (k === null || k <= 0 || reference().trim() === '') return;
-    const body = { amount: k, source: source(), reference: reference().trim() };
-    const reply = await submit.run(body, (idempotencyKey) =>
-      post<TopUpReply>(`/api/v1/accounts/${encodeURIComponent(props.account.id)}/top-ups`, body, {
-        idempotencyKey,
-      }),
-    );
-    if (reply) {
-      setAmount('');
+  const form = useAccountForm(props, 'top-ups', {
+    body: () =>
+      amount.problem() || reference().trim() === ''
+        ? undefined
+        : { amount: amount.kopecks()!, source: source(), reference: reference().trim() },
+    clear: () => {
+      amount.setText('');
       setReference('');
-      setTouched(false);
-      props.onDone(reply, k);
-    }
-  };
+    },
+    done: (reply: TopUpReply, body) => props.onDone(reply, body.amount),
+  });
+  const positive = () => amount.kopecks() && amount.kopecks()! > 0;
   return (
     <Dialog
       open={props.open}
       title={t('topup.title', { id: props.account.id })}
-      onClose={close}
+      onClose={form.close}
       testId="top-up-dialog"
     >
-      <form class="dialog-body" onSubmit={onSubmit} novalidate>
-        <Field
+      <form class="dialog-body" onSubmit={form.onSubmit} novalidate>
+        <AmountField
           label={t('topup.amount')}
-          inputmode="decimal"
-          autocomplete="off"
-          required
-          autofocus
-          data-testid="top-up-amount"
-          error={amountError()}
-          value={amount()}
-          onInput={(e) => setAmount(e.currentTarget.value)}
+          testId="top-up-amount"
+          amount={amount}
+          touched={form.touched()}
         />
         <SelectField
           label={t('topup.source')}
@@ -118,21 +62,16 @@ export function TopUpDialog(props: {
           required
           maxLength={200}
           data-testid="top-up-reference"
-          error={touched() && reference().trim() === '' ? t('form.required') : undefined}
+          error={form.required(reference())}
           value={reference()}
           onInput={(e) => setReference(e.currentTarget.value)}
         />
-        <FormMessage error={submit.error()} />
-        <Show when={submit.retrying()}>
-          <p class="hint">{t('form.retrying')}</p>
-        </Show>
+        <FormMessage error={form.submit.error()} retrying={form.submit.retrying()} />
         <DialogActions
-          onCancel={close}
-          label={
-            kopecks() && kopecks()! > 0 ? `${t('topup.submit')} ${money(kopecks()!)}` : t('topup.submit')
-          }
+          onCancel={form.close}
+          label={positive() ? `${t('topup.submit')} ${money(amount.kopecks()!)}` : t('topup.submit')}
           testId="top-up-submit"
-          busy={submit.busy()}
+          busy={form.submit.busy()}
         />
       </form>
     </Dialog>
@@ -145,72 +84,43 @@ export function AdjustDialog(props: {
   onClose: () => void;
   onDone: (reply: AdjustmentReply) => void;
 }): JSX.Element {
-  const [amount, setAmount] = createSignal('');
+  const amount = useAmount(true);
   const [reason, setReason] = createSignal('');
-  const [touched, setTouched] = createSignal(false);
-  const submit = useSubmit();
-  const kopecks = () => parseMoney(amount());
-  const amountError = () => {
-    if (!touched()) return undefined;
-    const k = kopecks();
-    if (k === null) return t('form.amount_invalid');
-    if (k === 0) return t('form.amount_nonzero');
-    return undefined;
-  };
-  const close = () => {
-    submit.reset();
-    props.onClose();
-  };
-  const onSubmit = async (e: Event) => {
-    e.preventDefault();
-    setTouched(true);
-    const k = kopecks();
-    if (k === null || k === 0 || reason().trim() === '') return;
-    const body = { amount: k, reason: reason().trim() };
-    const reply = await submit.run(body, (idempotencyKey) =>
-      post<AdjustmentReply>(`/api/v1/accounts/${encodeURIComponent(props.account.id)}/adjustments`, body, {
-        idempotencyKey,
-      }),
-    );
-    if (reply) {
-      setAmount('');
+  const form = useAccountForm(props, 'adjustments', {
+    body: () =>
+      amount.problem() || reason().trim() === ''
+        ? undefined
+        : { amount: amount.kopecks()!, reason: reason().trim() },
+    clear: () => {
+      amount.setText('');
       setReason('');
-      setTouched(false);
-      props.onDone(reply);
-    }
-  };
+    },
+    done: (reply: AdjustmentReply) => props.onDone(reply),
+  });
   return (
-    <Dialog open={props.open} title={t('adjust.title')} onClose={close} testId="adjust-dialog">
-      <form class="dialog-body" onSubmit={onSubmit} novalidate>
-        <Field
+    <Dialog open={props.open} title={t('adjust.title')} onClose={form.close} testId="adjust-dialog">
+      <form class="dialog-body" onSubmit={form.onSubmit} novalidate>
+        <AmountField
           label={t('adjust.amount')}
-          inputmode="decimal"
-          autocomplete="off"
-          required
-          autofocus
-          data-testid="adjust-amount"
-          error={amountError()}
-          value={amount()}
-          onInput={(e) => setAmount(e.currentTarget.value)}
+          testId="adjust-amount"
+          amount={amount}
+          touched={form.touched()}
         />
         <Field
           label={t('adjust.reason')}
           required
           maxLength={500}
           data-testid="adjust-reason"
-          error={touched() && reason().trim() === '' ? t('form.required') : undefined}
+          error={form.required(reason())}
           value={reason()}
           onInput={(e) => setReason(e.currentTarget.value)}
         />
-        <FormMessage error={submit.error()} />
-        <Show when={submit.retrying()}>
-          <p class="hint">{t('form.retrying')}</p>
-        </Show>
+        <FormMessage error={form.submit.error()} retrying={form.submit.retrying()} />
         <DialogActions
-          onCancel={close}
+          onCancel={form.close}
           label={t('adjust.submit')}
           testId="adjust-submit"
-          busy={submit.busy()}
+          busy={form.submit.busy()}
         />
       </form>
     </Dialog>
@@ -224,47 +134,30 @@ export function BlockDialog(props: {
   onDone: (view: AccountView) => void;
 }): JSX.Element {
   const [reason, setReason] = createSignal('');
-  const [touched, setTouched] = createSignal(false);
-  const submit = useSubmit();
-  const close = () => {
-    submit.reset();
-    props.onClose();
-  };
-  const onSubmit = async (e: Event) => {
-    e.preventDefault();
-    setTouched(true);
-    if (reason().trim() === '') return;
-    const body = { reason: reason().trim() };
-    const view = await submit.run(body, (idempotencyKey) =>
-      post<AccountView>(`/api/v1/accounts/${encodeURIComponent(props.account.id)}/block`, body, {
-        idempotencyKey,
-      }),
-    );
-    if (view) {
-      setReason('');
-      setTouched(false);
-      props.onDone(view);
-    }
-  };
+  const form = useAccountForm(props, 'block', {
+    body: () => (reason().trim() === '' ? undefined : { reason: reason().trim() }),
+    clear: () => setReason(''),
+    done: (view: AccountView) => props.onDone(view),
+  });
   return (
-    <Dialog open={props.open} title={t('block.title')} onClose={close} testId="block-dialog">
-      <form class="dialog-body" onSubmit={onSubmit} novalidate>
+    <Dialog open={props.open} title={t('block.title')} onClose={form.close} testId="block-dialog">
+      <form class="dialog-body" onSubmit={form.onSubmit} novalidate>
         <Field
           label={t('block.reason')}
           required
           autofocus
           maxLength={500}
           data-testid="block-reason"
-          error={touched() && reason().trim() === '' ? t('form.required') : undefined}
+          error={form.required(reason())}
           value={reason()}
           onInput={(e) => setReason(e.currentTarget.value)}
         />
-        <FormMessage error={submit.error()} />
+        <FormMessage error={form.submit.error()} />
         <DialogActions
-          onCancel={close}
+          onCancel={form.close}
           label={t('block.submit')}
           testId="block-submit"
-          busy={submit.busy()}
+          busy={form.submit.busy()}
           danger
         />
       </form>
@@ -272,8 +165,6 @@ export function BlockDialog(props: {
   );
 }
 
-export async function unblock(account: AccountView, idempotencyKey: string): Promise<AccountView> {
-  return post<AccountView>(`/api/v1/accounts/${encodeURIComponent(account.id)}/unblock`, undefined, {
-    idempotencyKey,
-  });
+export function unblock(account: AccountView, idempotencyKey: string): Promise<AccountView> {
+  return sendToAccount<AccountView>(account, 'unblock', undefined, idempotencyKey);
 }

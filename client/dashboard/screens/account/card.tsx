@@ -1,12 +1,13 @@
 import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
 import type { SubscriberView } from '../../../../protocol/money.ts';
-import { ActionKey, ApiFailure, get } from '../../api/http.ts';
+import { ApiFailure, get } from '../../api/http.ts';
 import { date, dateTime, money, t } from '../../i18n/i18n.ts';
 import { href } from '../../router.ts';
 import { can } from '../../session.ts';
 import { tariffName } from '../../tariffs.ts';
 import { StatusBadge } from '../../ui/badge.tsx';
 import { ErrorState, FormMessage, Loading } from '../../ui/states.tsx';
+import { useSubmitOnce } from '../../ui/submit.ts';
 import { AdjustDialog, BlockDialog, TopUpDialog, unblock } from './actions.tsx';
 import { Acts } from './acts.tsx';
 import { Operations } from './operations.tsx';
@@ -22,8 +23,7 @@ export function AccountCard(props: { id: string }): JSX.Element {
   const acc = useAccount(() => props.id);
   const [open, setOpen] = createSignal<Open>(null);
   const [notice, setNotice] = createSignal<string>();
-  const [actionError, setActionError] = createSignal<unknown>();
-  const unblockKey = new ActionKey();
+  const unblocking = useSubmitOnce();
 
   const [subscriber] = createResource(
     () => (can('subscribers.read') ? acc.account()?.subscriberId : undefined),
@@ -38,15 +38,10 @@ export function AccountCard(props: { id: string }): JSX.Element {
   const doUnblock = async () => {
     const a = acc.account();
     if (!a) return;
-    setActionError(undefined);
-    try {
-      const view = await unblock(a, unblockKey.for({ unblock: a.id }));
-      unblockKey.settle();
+    const view = await unblocking.run({ unblock: a.id }, (key) => unblock(a, key));
+    if (view) {
       acc.patch(view);
       setNotice(t('ev.Unblocked'));
-    } catch (err) {
-      if (!(err instanceof ApiFailure && err.retryable)) unblockKey.settle();
-      setActionError(err);
     }
   };
 
@@ -129,7 +124,7 @@ export function AccountCard(props: { id: string }): JSX.Element {
                 </div>
               </Show>
             </header>
-            <FormMessage error={actionError()} ok={notice()} />
+            <FormMessage error={unblocking.error()} ok={notice()} />
 
             <dl class="figures">
               <div class="figure figure-main">
