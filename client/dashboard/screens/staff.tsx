@@ -5,9 +5,13 @@ import { date, t } from '../i18n/i18n.ts';
 import { can, user } from '../session.ts';
 import { Dialog, DialogActions } from '../ui/dialog.tsx';
 import { Field } from '../ui/field.tsx';
+import { Listing } from '../ui/listing.tsx';
 import { usePoll } from '../ui/poll.ts';
+import { useRowForm } from '../ui/row-form.ts';
 import { ScreenHead } from '../ui/screen-head.tsx';
-import { Empty, ErrorState, FormMessage, Loading } from '../ui/states.tsx';
+import { ErrorState, FormMessage } from '../ui/states.tsx';
+import { useSubmit } from '../ui/submit.ts';
+import { RowButton, Table } from '../ui/table.tsx';
 
 const POLL_MS = 15_000;
 
@@ -16,20 +20,16 @@ const POLL_MS = 15_000;
 
 export function StaffScreen(): JSX.Element {
   const [list, { refetch }] = createResource(() => get<{ items: StaffMember[] }>('/api/v1/staff'));
-  const [editing, setEditing] = createSignal<StaffMember | 'new' | null>(null);
-  const [rowError, setRowError] = createSignal<unknown>();
+  const form = useRowForm<StaffMember>();
+  const rowAction = useSubmit();
   // Staff users are not in the feed (their events carry secrets); another admin's edit shows up by polling.
   usePoll(() => void refetch(), POLL_MS);
 
-  const setDisabled = async (member: StaffMember, disabled: boolean) => {
-    setRowError(undefined);
-    try {
+  const setDisabled = (member: StaffMember, disabled: boolean) =>
+    rowAction.run(async () => {
       await put(`/api/v1/staff/${encodeURIComponent(member.id)}`, { disabled });
       await refetch();
-    } catch (err) {
-      setRowError(err);
-    }
-  };
+    });
 
   return (
     <div class="screen staff">
@@ -39,83 +39,71 @@ export function StaffScreen(): JSX.Element {
           label: t('staff.create'),
           testId: 'staff-create',
           allowed: can('staff.write'),
-          onClick: () => setEditing('new'),
+          onClick: form.add,
         }}
       />
-      <FormMessage error={rowError()} />
-      <Show when={list.error}>
-        <ErrorState error={list.error} title={t('staff.error')} onRetry={refetch} />
-      </Show>
-      <Show when={list.loading && !list.latest}>
-        <Loading />
-      </Show>
-      <Show when={!list.error && list.latest}>
-        {(l) => (
-          <Show when={l().items.length > 0} fallback={<Empty>{t('staff.empty')}</Empty>}>
-            <div class="table-wrap">
-              <table class="table" data-testid="staff">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('staff.username')}</th>
-                    <th scope="col">{t('staff.roles')}</th>
-                    <th scope="col">{t('staff.mfa')}</th>
-                    <th scope="col">{t('staff.state')}</th>
-                    <th scope="col">{t('staff.created')}</th>
-                    <th scope="col">
-                      <span class="sr-only">{t('app.edit')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={l().items}>
-                    {(m) => (
-                      <tr classList={{ muted: m.disabled }}>
-                        <th scope="row">{m.username}</th>
-                        <td>{m.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
-                        <td>
-                          <span class={`badge ${m.mfaEnabled ? 'badge-active' : 'badge-closed'}`}>
-                            {m.mfaEnabled ? t('staff.mfa_on') : t('staff.mfa_off')}
-                          </span>
-                        </td>
-                        <td>{m.disabled ? t('staff.disabled') : t('staff.enabled')}</td>
-                        <td>{date(instantMs(m.createdAt))}</td>
-                        <td class="row-actions">
-                          <Show when={can('staff.write')}>
-                            <button type="button" class="btn btn-small" onClick={() => setEditing(m)}>
-                              {t('app.edit')}
-                              <span class="sr-only"> {m.username}</span>
-                            </button>
-                            <Show when={m.id !== user()?.id}>
-                              <button
-                                type="button"
-                                class={`btn btn-small ${m.disabled ? '' : 'btn-danger-outline'}`}
-                                onClick={() => setDisabled(m, !m.disabled)}
-                              >
-                                {m.disabled ? t('staff.enable') : t('staff.disable')}
-                                <span class="sr-only"> {m.username}</span>
-                              </button>
-                            </Show>
-                          </Show>
-                        </td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+      <FormMessage error={rowAction.error()} />
+      <Listing
+        // A failed refresh hides the list: a resource in error has no latest value to show.
+        items={list.error ? undefined : list.latest?.items}
+        error={list.error}
+        loading={list.loading}
+        errorTitle={t('staff.error')}
+        onRetry={refetch}
+        empty={t('staff.empty')}
+      >
+        {(items) => (
+          <Table
+            testId="staff"
+            columns={[
+              { label: t('staff.username') },
+              { label: t('staff.roles') },
+              { label: t('staff.mfa') },
+              { label: t('staff.state') },
+              { label: t('staff.created') },
+              { label: t('app.edit'), unseen: true },
+            ]}
+            rows={items()}
+          >
+            {(m) => (
+              <tr classList={{ muted: m.disabled }}>
+                <th scope="row">{m.username}</th>
+                <td>{m.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
+                <td>
+                  <span class={`badge ${m.mfaEnabled ? 'badge-active' : 'badge-closed'}`}>
+                    {m.mfaEnabled ? t('staff.mfa_on') : t('staff.mfa_off')}
+                  </span>
+                </td>
+                <td>{m.disabled ? t('staff.disabled') : t('staff.enabled')}</td>
+                <td>{date(instantMs(m.createdAt))}</td>
+                <td class="row-actions">
+                  <Show when={can('staff.write')}>
+                    <RowButton label={t('app.edit')} row={m.username} onClick={() => form.change(m)} />
+                    <Show when={m.id !== user()?.id}>
+                      <RowButton
+                        label={m.disabled ? t('staff.enable') : t('staff.disable')}
+                        row={m.username}
+                        class={`btn btn-small ${m.disabled ? '' : 'btn-danger-outline'}`}
+                        onClick={() => void setDisabled(m, !m.disabled)}
+                      />
+                    </Show>
+                  </Show>
+                </td>
+              </tr>
+            )}
+          </Table>
         )}
-      </Show>
+      </Listing>
       <Show when={can('security.manage')}>
         <MfaPolicy />
       </Show>
-      <Show when={editing()}>
-        {(what) => (
+      <Show when={form.open()}>
+        {(open) => (
           <StaffDialog
-            member={what() === 'new' ? null : (what() as StaffMember)}
-            onClose={() => setEditing(null)}
+            member={open().row}
+            onClose={form.close}
             onSaved={() => {
-              setEditing(null);
+              form.close();
               void refetch();
             }}
           />
@@ -171,15 +159,12 @@ function StaffDialog(props: {
   const [password, setPassword] = createSignal('');
   const [roles, setRoles] = createSignal<Role[]>(m?.roles ?? []);
   const [touched, setTouched] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>();
+  const submit = useSubmit();
   const onSubmit = async (e: Event) => {
     e.preventDefault();
     setTouched(true);
     if (roles().length === 0 || (!m && (username().trim() === '' || password() === ''))) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await submit.run(async () => {
       if (m) {
         const body: { roles: Role[]; password?: string } = { roles: roles() };
         if (password() !== '') body.password = password();
@@ -188,11 +173,7 @@ function StaffDialog(props: {
         await post('/api/v1/staff', { username: username().trim(), password: password(), roles: roles() });
       }
       props.onSaved();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog
@@ -230,12 +211,12 @@ function StaffDialog(props: {
           onChange={setRoles}
           error={touched() && roles().length === 0 ? t('staff.roles_required') : undefined}
         />
-        <FormMessage error={error()} />
+        <FormMessage error={submit.error()} />
         <DialogActions
           onCancel={props.onClose}
           label={m ? t('app.save') : t('app.create')}
           testId="staff-save"
-          busy={busy()}
+          busy={submit.busy()}
         />
       </form>
     </Dialog>
@@ -246,28 +227,21 @@ function MfaPolicy(): JSX.Element {
   const [policy, { mutate }] = createResource(() =>
     get<{ requiredRoles: Role[] }>('/api/v1/security/mfa-policy'),
   );
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>();
+  const submit = useSubmit();
   const [saved, setSaved] = createSignal(false);
   const save = async (e: Event) => {
     e.preventDefault();
     const p = policy();
     if (!p) return;
-    setBusy(true);
-    setError(undefined);
     setSaved(false);
-    try {
+    await submit.run(async () => {
       mutate(
         await put<{ requiredRoles: Role[] }>('/api/v1/security/mfa-policy', {
           requiredRoles: p.requiredRoles,
         }),
       );
       setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section class="panel" aria-labelledby="policy-title">
@@ -287,8 +261,8 @@ function MfaPolicy(): JSX.Element {
                 mutate({ requiredRoles });
               }}
             />
-            <FormMessage error={error()} ok={saved() ? t('app.saved') : undefined} />
-            <button type="submit" class="btn" disabled={busy()}>
+            <FormMessage error={submit.error()} ok={saved() ? t('app.saved') : undefined} />
+            <button type="submit" class="btn" disabled={submit.busy()}>
               {t('app.save')}
             </button>
           </form>

@@ -1,15 +1,19 @@
-import { createSignal, For, type JSX, Show } from 'solid-js';
+import { createSignal, type JSX, Show } from 'solid-js';
 import type { BillingKind, CreateTariffBody, TariffView, UpdateTariffBody } from '../../../protocol/money.ts';
-import { ActionKey, ApiFailure, post, put } from '../api/http.ts';
+import { post, put } from '../api/http.ts';
 import { count, money, moneyInput, parseMoney, t } from '../i18n/i18n.ts';
 import { useRoom } from '../live.ts';
 import { can } from '../session.ts';
 import { loadTariffs, tariffs, tariffsError } from '../tariffs.ts';
 import { Dialog, DialogActions } from '../ui/dialog.tsx';
 import { Field, SelectField } from '../ui/field.tsx';
+import { Listing } from '../ui/listing.tsx';
 import { usePoll } from '../ui/poll.ts';
+import { useRowForm } from '../ui/row-form.ts';
 import { ScreenHead } from '../ui/screen-head.tsx';
-import { Empty, ErrorState, FormMessage, Loading } from '../ui/states.tsx';
+import { FormMessage } from '../ui/states.tsx';
+import { useSubmit, useSubmitOnce } from '../ui/submit.ts';
+import { RowButton, Table } from '../ui/table.tsx';
 
 // Tariffs: the catalog, a form to create or change one, and archiving. The list follows
 // the catalog live (data/tariffs.ts refetches on its events).
@@ -18,23 +22,19 @@ const BILLING: BillingKind[] = ['monthly', 'daily', 'hourly'];
 
 export function TariffsScreen(): JSX.Element {
   const [showArchived, setShowArchived] = createSignal(false);
-  const [editing, setEditing] = createSignal<TariffView | 'new' | null>(null);
-  const [rowError, setRowError] = createSignal<unknown>();
+  const form = useRowForm<TariffView>();
+  const rowAction = useSubmit();
   const writable = () => can('tariffs.write');
   const shown = () => (tariffs() ?? []).filter((x) => showArchived() || x.status === 'active');
   // The catalog's changes come with the feed; a role that may not follow it polls instead.
   if (can('feed.read')) useRoom('feed');
   else usePoll(() => void loadTariffs(), 30_000);
 
-  const setArchived = async (tariff: TariffView, archived: boolean) => {
-    setRowError(undefined);
-    try {
+  const setArchived = (tariff: TariffView, archived: boolean) =>
+    rowAction.run(async () => {
       await put(`/api/v1/tariffs/${encodeURIComponent(tariff.id)}`, { archived });
       await loadTariffs();
-    } catch (err) {
-      setRowError(err);
-    }
-  };
+    });
 
   return (
     <div class="screen tariffs">
@@ -44,7 +44,7 @@ export function TariffsScreen(): JSX.Element {
           label: t('tariffs.create'),
           testId: 'tariff-create',
           allowed: writable(),
-          onClick: () => setEditing('new'),
+          onClick: form.add,
         }}
       />
       <label class="check">
@@ -55,84 +55,58 @@ export function TariffsScreen(): JSX.Element {
         />
         {t('tariffs.show_archived')}
       </label>
-      <FormMessage error={rowError()} />
-      <Show when={tariffsError() && !tariffs()}>
-        <ErrorState error={tariffsError()} title={t('tariffs.error')} onRetry={loadTariffs} />
-      </Show>
-      <Show when={!tariffsError() && !tariffs()}>
-        <Loading />
-      </Show>
-      <Show when={tariffs()}>
-        <Show when={shown().length > 0} fallback={<Empty>{t('tariffs.empty')}</Empty>}>
-          <div class="table-wrap">
-            <table class="table" data-testid="tariffs">
-              <thead>
-                <tr>
-                  <th scope="col">{t('tariffs.name')}</th>
-                  <th scope="col">{t('tariffs.group')}</th>
-                  <th scope="col">{t('tariffs.billing')}</th>
-                  <th scope="col" class="num">
-                    {t('tariffs.price')}
-                  </th>
-                  <th scope="col">{t('tariffs.speed')}</th>
-                  <th scope="col" class="num">
-                    {t('tariffs.accounts')}
-                  </th>
-                  <th scope="col">{t('tariffs.status')}</th>
-                  <Show when={writable()}>
-                    <th scope="col">
-                      <span class="sr-only">{t('app.edit')}</span>
-                    </th>
-                  </Show>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={shown()}>
-                  {(tariff) => (
-                    <tr classList={{ muted: tariff.status === 'archived' }}>
-                      <th scope="row">{tariff.name}</th>
-                      <td>{tariff.group}</td>
-                      <td>{t(`billing.${tariff.billing}`)}</td>
-                      <td class="num">{money(tariff.pricePerMonth)}</td>
-                      <td>
-                        {tariff.speed
-                          ? `${Math.round(tariff.speed.downKbps / 1000)} / ${Math.round(tariff.speed.upKbps / 1000)}`
-                          : t('app.none')}
-                      </td>
-                      <td class="num">{count(tariff.accounts)}</td>
-                      <td>{tariff.status === 'active' ? t('tariffs.active') : t('tariffs.archived')}</td>
-                      <Show when={writable()}>
-                        <td class="row-actions">
-                          <button type="button" class="btn btn-small" onClick={() => setEditing(tariff)}>
-                            {t('app.edit')}
-                            <span class="sr-only"> {tariff.name}</span>
-                          </button>
-                          <button
-                            type="button"
-                            class="btn btn-small"
-                            onClick={() => setArchived(tariff, tariff.status === 'active')}
-                          >
-                            {tariff.status === 'active' ? t('tariffs.archive') : t('tariffs.unarchive')}
-                            <span class="sr-only"> {tariff.name}</span>
-                          </button>
-                        </td>
-                      </Show>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-        </Show>
-      </Show>
-      <Show when={editing()}>
-        {(what) => (
-          <TariffDialog
-            tariff={what() === 'new' ? null : (what() as TariffView)}
-            onClose={() => setEditing(null)}
-          />
+      <FormMessage error={rowAction.error()} />
+      <Listing
+        items={tariffs() ? shown() : undefined}
+        error={tariffsError()}
+        errorTitle={t('tariffs.error')}
+        onRetry={loadTariffs}
+        empty={t('tariffs.empty')}
+      >
+        {(items) => (
+          <Table
+            testId="tariffs"
+            columns={[
+              { label: t('tariffs.name') },
+              { label: t('tariffs.group') },
+              { label: t('tariffs.billing') },
+              { label: t('tariffs.price'), num: true },
+              { label: t('tariffs.speed') },
+              { label: t('tariffs.accounts'), num: true },
+              { label: t('tariffs.status') },
+              ...(writable() ? [{ label: t('app.edit'), unseen: true }] : []),
+            ]}
+            rows={items()}
+          >
+            {(tariff) => (
+              <tr classList={{ muted: tariff.status === 'archived' }}>
+                <th scope="row">{tariff.name}</th>
+                <td>{tariff.group}</td>
+                <td>{t(`billing.${tariff.billing}`)}</td>
+                <td class="num">{money(tariff.pricePerMonth)}</td>
+                <td>
+                  {tariff.speed
+                    ? `${Math.round(tariff.speed.downKbps / 1000)} / ${Math.round(tariff.speed.upKbps / 1000)}`
+                    : t('app.none')}
+                </td>
+                <td class="num">{count(tariff.accounts)}</td>
+                <td>{tariff.status === 'active' ? t('tariffs.active') : t('tariffs.archived')}</td>
+                <Show when={writable()}>
+                  <td class="row-actions">
+                    <RowButton label={t('app.edit')} row={tariff.name} onClick={() => form.change(tariff)} />
+                    <RowButton
+                      label={tariff.status === 'active' ? t('tariffs.archive') : t('tariffs.unarchive')}
+                      row={tariff.name}
+                      onClick={() => void setArchived(tariff, tariff.status === 'active')}
+                    />
+                  </td>
+                </Show>
+              </tr>
+            )}
+          </Table>
         )}
-      </Show>
+      </Listing>
+      <Show when={form.open()}>{(open) => <TariffDialog tariff={open().row} onClose={form.close} />}</Show>
     </div>
   );
 }
@@ -146,9 +120,7 @@ function TariffDialog(props: { tariff: TariffView | null; onClose: () => void })
   const [down, setDown] = createSignal(x?.speed ? String(x.speed.downKbps) : '');
   const [up, setUp] = createSignal(x?.speed ? String(x.speed.upKbps) : '');
   const [touched, setTouched] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>();
-  const key = new ActionKey();
+  const submit = useSubmitOnce();
   const inUse = () => (x?.accounts ?? 0) > 0;
   const kopecks = () => parseMoney(price());
   const speedOk = () =>
@@ -161,35 +133,30 @@ function TariffDialog(props: { tariff: TariffView | null; onClose: () => void })
     const k = kopecks();
     if (name().trim() === '' || group().trim() === '' || k === null || k < 0 || !speedOk()) return;
     const speed = down() === '' ? undefined : { downKbps: Number(down()), upKbps: Number(up()) };
-    setBusy(true);
-    setError(undefined);
-    try {
-      if (x) {
-        const body: UpdateTariffBody = { name: name().trim(), group: group().trim(), speed: speed ?? null };
-        if (!inUse()) {
-          body.billing = billing();
-          body.pricePerMonth = k;
-        }
-        await put(`/api/v1/tariffs/${encodeURIComponent(x.id)}`, body, { idempotencyKey: key.for(body) });
-      } else {
-        const body: CreateTariffBody = {
-          name: name().trim(),
-          group: group().trim(),
-          billing: billing(),
-          pricePerMonth: k,
-        };
-        if (speed) body.speed = speed;
-        await post('/api/v1/tariffs', body, { idempotencyKey: key.for(body) });
+    let body: UpdateTariffBody | CreateTariffBody;
+    if (x) {
+      const update: UpdateTariffBody = { name: name().trim(), group: group().trim(), speed: speed ?? null };
+      if (!inUse()) {
+        update.billing = billing();
+        update.pricePerMonth = k;
       }
-      key.settle();
+      body = update;
+    } else {
+      const create: CreateTariffBody = {
+        name: name().trim(),
+        group: group().trim(),
+        billing: billing(),
+        pricePerMonth: k,
+      };
+      if (speed) create.speed = speed;
+      body = create;
+    }
+    await submit.run(body, async (idempotencyKey) => {
+      if (x) await put(`/api/v1/tariffs/${encodeURIComponent(x.id)}`, body, { idempotencyKey });
+      else await post('/api/v1/tariffs', body, { idempotencyKey });
       await loadTariffs();
       props.onClose();
-    } catch (err) {
-      if (!(err instanceof ApiFailure && err.retryable)) key.settle();
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -254,12 +221,12 @@ function TariffDialog(props: { tariff: TariffView | null; onClose: () => void })
             onInput={(e) => setUp(e.currentTarget.value.trim())}
           />
         </div>
-        <FormMessage error={error()} />
+        <FormMessage error={submit.error()} />
         <DialogActions
           onCancel={props.onClose}
           label={x ? t('app.save') : t('app.create')}
           testId="tariff-save"
-          busy={busy()}
+          busy={submit.busy()}
         />
       </form>
     </Dialog>

@@ -10,6 +10,7 @@ import { useEvents, useResync } from '../../live.ts';
 import { href, navigate } from '../../router.ts';
 import { can } from '../../session.ts';
 import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
+import { Table } from '../../ui/table.tsx';
 import {
   CheckOutcome,
   DeleteDeviceDialog,
@@ -159,28 +160,23 @@ export function DeviceScreen(props: { id: string }): JSX.Element {
                 <h2 id="dev-errors">{t('dev.errors_title')}</h2>
                 <p class="dev-sub">{t('dev.errors_note')}</p>
                 <Show when={r().recentErrors.length > 0} fallback={<Empty>{t('dev.errors_empty')}</Empty>}>
-                  <div class="table-wrap">
-                    <table class="table" data-testid="device-errors">
-                      <thead>
-                        <tr>
-                          <th scope="col">{t('dev.when')}</th>
-                          <th scope="col">{t('dev.what')}</th>
-                          <th scope="col">{t('dev.message')}</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        <For each={r().recentErrors}>
-                          {(e) => (
-                            <tr>
-                              <td>{dateTime(e.at)}</td>
-                              <td>{t(`dev.what.${e.what}` as Key)}</td>
-                              <td class="dev-error">{e.message}</td>
-                            </tr>
-                          )}
-                        </For>
-                      </tbody>
-                    </table>
-                  </div>
+                  <Table
+                    testId="device-errors"
+                    columns={[
+                      { label: t('dev.when') },
+                      { label: t('dev.what') },
+                      { label: t('dev.message') },
+                    ]}
+                    rows={r().recentErrors}
+                  >
+                    {(e) => (
+                      <tr>
+                        <td>{dateTime(e.at)}</td>
+                        <td>{t(`dev.what.${e.what}` as Key)}</td>
+                        <td class="dev-error">{e.message}</td>
+                      </tr>
+                    )}
+                  </Table>
                 </Show>
                 <Show when={activity().length > 0}>
                   <h3>{t('feed.title')}</h3>
@@ -247,41 +243,34 @@ function PendingTable(props: { row: ReturnType<typeof deviceRow> & object }): JS
           {t('dev.pending_shown', { shown: count(list().length), total: count(props.row.pendingCommands) })}
         </p>
       </Show>
-      <div class="table-wrap">
-        <table class="table" data-testid="device-pending-list">
-          <thead>
-            <tr>
-              <th scope="col">{t('dev.command')}</th>
-              <th scope="col">{t('dev.account')}</th>
-              <th scope="col">{t('dev.target')}</th>
-              <th scope="col" class="num">
-                {t('dev.attempts')}
-              </th>
-              <th scope="col">{t('dev.next_try')}</th>
-              <th scope="col">{t('dev.last_error')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={list()}>
-              {(p) => (
-                <tr>
-                  <td>
-                    {t(`dev.intent.${p.kind}` as Key)}
-                    <Show when={p.kind === 'speed'}> {p.maxLimit ?? t('app.none')}</Show>
-                  </td>
-                  <td>
-                    <a href={href.account(p.accountId)}>{p.accountId}</a>
-                  </td>
-                  <td>{[p.ip, p.pppoeLogin].filter(Boolean).join(' · ') || t('app.none')}</td>
-                  <td class="num">{count(p.attempt)}</td>
-                  <td>{p.nextAt ? time(p.nextAt) : t('dev.waits_router')}</td>
-                  <td class="dev-error">{p.lastError ?? t('app.none')}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+      <Table
+        testId="device-pending-list"
+        columns={[
+          { label: t('dev.command') },
+          { label: t('dev.account') },
+          { label: t('dev.target') },
+          { label: t('dev.attempts'), num: true },
+          { label: t('dev.next_try') },
+          { label: t('dev.last_error') },
+        ]}
+        rows={list()}
+      >
+        {(p) => (
+          <tr>
+            <td>
+              {t(`dev.intent.${p.kind}` as Key)}
+              <Show when={p.kind === 'speed'}> {p.maxLimit ?? t('app.none')}</Show>
+            </td>
+            <td>
+              <a href={href.account(p.accountId)}>{p.accountId}</a>
+            </td>
+            <td>{[p.ip, p.pppoeLogin].filter(Boolean).join(' · ') || t('app.none')}</td>
+            <td class="num">{count(p.attempt)}</td>
+            <td>{p.nextAt ? time(p.nextAt) : t('dev.waits_router')}</td>
+            <td class="dev-error">{p.lastError ?? t('app.none')}</td>
+          </tr>
+        )}
+      </Table>
     </Show>
   );
 }

@@ -1,4 +1,4 @@
-import { createSignal, For, type JSX, Show } from 'solid-js';
+import { createSignal, type JSX, Show } from 'solid-js';
 import {
   type DeviceRow,
   deviceList,
@@ -10,8 +10,10 @@ import {
 import { count, t } from '../../i18n/i18n.ts';
 import { href } from '../../router.ts';
 import { can } from '../../session.ts';
+import { Listing } from '../../ui/listing.tsx';
+import { useRowForm } from '../../ui/row-form.ts';
 import { ScreenHead } from '../../ui/screen-head.tsx';
-import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
+import { RowButton, Table } from '../../ui/table.tsx';
 import {
   CheckOutcome,
   DeleteDeviceDialog,
@@ -30,7 +32,7 @@ import {
 export function DevicesScreen(): JSX.Element {
   useDevices();
   const writable = () => can('devices.write');
-  const [editing, setEditing] = createSignal<DeviceRow | 'new' | null>(null);
+  const form = useRowForm<DeviceRow>();
   const [deleting, setDeleting] = createSignal<DeviceRow | null>(null);
   const { busy, outcome, check } = useCheck();
 
@@ -42,120 +44,95 @@ export function DevicesScreen(): JSX.Element {
           label: t('dev.add'),
           testId: 'device-add',
           allowed: writable(),
-          onClick: () => setEditing('new'),
+          onClick: form.add,
         }}
       />
       <CheckOutcome outcome={outcome()} />
-      <Show when={devicesError() && !devicesLoaded()}>
-        <ErrorState error={devicesError()} title={t('dev.error')} onRetry={loadDevices} />
-      </Show>
-      <Show when={!devicesError() && !devicesLoaded()}>
-        <Loading />
-      </Show>
-      <Show when={devicesLoaded()}>
-        <Show
-          when={deviceList().length > 0}
-          fallback={
-            <Empty>
-              {t('dev.empty')} {writable() ? t('dev.empty_write') : t('dev.empty_read')}
-            </Empty>
-          }
-        >
-          <p class="found">{t('dev.count', { count: count(deviceList().length) })}</p>
-          <div class="table-wrap">
-            <table class="table" data-testid="devices">
-              <thead>
-                <tr>
-                  <th scope="col">{t('dev.name')}</th>
-                  <th scope="col">{t('dev.host')}</th>
-                  <th scope="col">{t('dev.status')}</th>
-                  <th scope="col">{t('dev.identity')}</th>
-                  <th scope="col">{t('dev.uptime')}</th>
-                  <th scope="col">{t('dev.last_seen')}</th>
-                  <th scope="col" class="num">
-                    {t('dev.pending')}
+      <Listing
+        items={devicesLoaded() ? deviceList() : undefined}
+        error={devicesError()}
+        errorTitle={t('dev.error')}
+        onRetry={loadDevices}
+        empty={
+          <>
+            {t('dev.empty')} {writable() ? t('dev.empty_write') : t('dev.empty_read')}
+          </>
+        }
+      >
+        {(items) => (
+          <>
+            <p class="found">{t('dev.count', { count: count(items().length) })}</p>
+            <Table
+              testId="devices"
+              columns={[
+                { label: t('dev.name') },
+                { label: t('dev.host') },
+                { label: t('dev.status') },
+                { label: t('dev.identity') },
+                { label: t('dev.uptime') },
+                { label: t('dev.last_seen') },
+                { label: t('dev.pending'), num: true },
+                { label: t('dev.last_error') },
+                { label: t('app.edit'), unseen: true },
+              ]}
+              rows={items()}
+            >
+              {(row) => (
+                <tr data-testid={`device-row-${row.id}`} data-status={row.status}>
+                  <th scope="row">
+                    <a href={href.device(row.id)} aria-label={t('dev.open', { name: row.name })}>
+                      {row.name}
+                    </a>
+                    <div class="dev-sub">{row.id}</div>
                   </th>
-                  <th scope="col">{t('dev.last_error')}</th>
-                  <th scope="col">
-                    <span class="sr-only">{t('app.edit')}</span>
-                  </th>
+                  <td>
+                    {row.host}:{row.port}
+                  </td>
+                  <td data-testid="device-status">
+                    <DeviceStatusBadge status={row.status} />
+                  </td>
+                  <td>{identityOf(row)}</td>
+                  <td>{row.uptime ?? t('app.none')}</td>
+                  <td>{lastSeen(row.lastSeenAt)}</td>
+                  <td class="num" data-testid="device-pending">
+                    {count(row.pendingCommands)}
+                  </td>
+                  <td class="dev-error" data-testid="device-last-error">
+                    {row.lastError ?? t('app.none')}
+                  </td>
+                  <td>
+                    <div class="row-actions dev-actions">
+                      <RowButton
+                        label={busy() === row.id ? t('dev.checking') : t('dev.check')}
+                        row={row.name}
+                        disabled={busy() === row.id}
+                        testId="device-check"
+                        onClick={() => void check(row)}
+                      />
+                      <Show when={writable()}>
+                        <RowButton
+                          label={t('app.edit')}
+                          row={row.name}
+                          testId="device-edit"
+                          onClick={() => form.change(row)}
+                        />
+                        <RowButton
+                          label={t('dev.delete')}
+                          row={row.name}
+                          class="btn btn-small btn-danger-outline"
+                          testId="device-delete"
+                          onClick={() => setDeleting(row)}
+                        />
+                      </Show>
+                    </div>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                <For each={deviceList()}>
-                  {(row) => (
-                    <tr data-testid={`device-row-${row.id}`} data-status={row.status}>
-                      <th scope="row">
-                        <a href={href.device(row.id)} aria-label={t('dev.open', { name: row.name })}>
-                          {row.name}
-                        </a>
-                        <div class="dev-sub">{row.id}</div>
-                      </th>
-                      <td>
-                        {row.host}:{row.port}
-                      </td>
-                      <td data-testid="device-status">
-                        <DeviceStatusBadge status={row.status} />
-                      </td>
-                      <td>{identityOf(row)}</td>
-                      <td>{row.uptime ?? t('app.none')}</td>
-                      <td>{lastSeen(row.lastSeenAt)}</td>
-                      <td class="num" data-testid="device-pending">
-                        {count(row.pendingCommands)}
-                      </td>
-                      <td class="dev-error" data-testid="device-last-error">
-                        {row.lastError ?? t('app.none')}
-                      </td>
-                      <td>
-                        <div class="row-actions dev-actions">
-                          <button
-                            type="button"
-                            class="btn btn-small"
-                            disabled={busy() === row.id}
-                            data-testid="device-check"
-                            onClick={() => void check(row)}
-                          >
-                            {busy() === row.id ? t('dev.checking') : t('dev.check')}
-                            <span class="sr-only"> {row.name}</span>
-                          </button>
-                          <Show when={writable()}>
-                            <button
-                              type="button"
-                              class="btn btn-small"
-                              data-testid="device-edit"
-                              onClick={() => setEditing(row)}
-                            >
-                              {t('app.edit')}
-                              <span class="sr-only"> {row.name}</span>
-                            </button>
-                            <button
-                              type="button"
-                              class="btn btn-small btn-danger-outline"
-                              data-testid="device-delete"
-                              onClick={() => setDeleting(row)}
-                            >
-                              {t('dev.delete')}
-                              <span class="sr-only"> {row.name}</span>
-                            </button>
-                          </Show>
-                        </div>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-        </Show>
-      </Show>
-      <Show when={editing()}>
-        {(what) => (
-          <DeviceDialog
-            device={what() === 'new' ? null : (what() as DeviceRow)}
-            onClose={() => setEditing(null)}
-          />
+              )}
+            </Table>
+          </>
         )}
-      </Show>
+      </Listing>
+      <Show when={form.open()}>{(open) => <DeviceDialog device={open().row} onClose={form.close} />}</Show>
       <Show when={deleting()}>
         {(row) => <DeleteDeviceDialog device={row()} onClose={() => setDeleting(null)} />}
       </Show>
