@@ -1,6 +1,6 @@
 import { createSignal, type JSX, Show } from 'solid-js';
 import type { CreateDeviceBody, DeviceView, UpdateDeviceBody } from '../../../../protocol/network.ts';
-import { ActionKey, ApiFailure, call, post, put } from '../../api/http.ts';
+import { call, post, put } from '../../api/http.ts';
 import { type DeviceRow, type DeviceStatus, dropDevice, loadDevices, putDevice } from '../../devices.ts';
 import type { Key } from '../../i18n/dict.ts';
 import { dateTime, t } from '../../i18n/i18n.ts';
@@ -8,6 +8,7 @@ import { Dialog, DialogActions } from '../../ui/dialog.tsx';
 import { errorText } from '../../ui/errors.ts';
 import { Field, SelectField } from '../../ui/field.tsx';
 import { FormMessage } from '../../ui/states.tsx';
+import { useSubmit, useSubmitOnce } from '../../ui/submit.ts';
 import './devices.css';
 
 // What the devices screen and a router's page share: the status in words, "check now", the
@@ -104,9 +105,7 @@ export function DeviceDialog(props: {
   const [blockMode, setBlockMode] = createSignal<'address-list' | 'pppoe'>(x?.blockMode ?? 'address-list');
   const [blockList, setBlockList] = createSignal(x?.blockList ?? 'abonent-blocked');
   const [touched, setTouched] = createSignal(false);
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>();
-  const key = new ActionKey();
+  const submit = useSubmitOnce();
 
   // The usual port follows the protocol and TLS until someone types one.
   const follow = () => {
@@ -142,25 +141,19 @@ export function DeviceDialog(props: {
       blockMode: blockMode(),
       blockList: blockList(),
     };
-    setBusy(true);
-    setError(undefined);
-    try {
+    const body: UpdateDeviceBody | CreateDeviceBody = x
+      ? { ...fields, ...(password() !== '' ? { password: password() } : {}) }
+      : { ...fields, password: password() };
+    // A change names its router and is the same when sent twice: only adding one needs the key.
+    await submit.run(body, async (idempotencyKey) => {
       if (x) {
-        const body: UpdateDeviceBody = { ...fields, ...(password() !== '' ? { password: password() } : {}) };
         putDevice(await put<DeviceView>(`/api/v1/devices/${encodeURIComponent(x.id)}`, body));
       } else {
-        const body: CreateDeviceBody = { ...fields, password: password() };
-        await post('/api/v1/devices', body, { idempotencyKey: key.for(body) });
+        await post('/api/v1/devices', body, { idempotencyKey });
         void loadDevices();
       }
-      key.settle();
       props.onClose();
-    } catch (err) {
-      if (!(err instanceof ApiFailure && err.retryable)) key.settle();
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -262,12 +255,12 @@ export function DeviceDialog(props: {
             onInput={(e) => setBlockList(e.currentTarget.value.trim())}
           />
         </div>
-        <FormMessage error={error()} />
+        <FormMessage error={submit.error()} />
         <DialogActions
           onCancel={props.onClose}
           label={x ? t('app.save') : t('app.create')}
           testId="device-save"
-          busy={busy()}
+          busy={submit.busy()}
         />
       </form>
     </Dialog>
@@ -279,27 +272,19 @@ export function DeleteDeviceDialog(props: {
   onClose: () => void;
   onDeleted?: () => void;
 }): JSX.Element {
-  const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<unknown>();
-  const remove = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const submit = useSubmit();
+  const remove = () =>
+    submit.run(async () => {
       await call('DELETE', `/api/v1/devices/${encodeURIComponent(props.device.id)}`);
       dropDevice(props.device.id);
       props.onClose();
       props.onDeleted?.();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Dialog open title={t('dev.delete_title')} onClose={props.onClose} testId="device-delete-dialog">
       <div class="dialog-body">
         <p>{t('dev.delete_confirm', { name: props.device.name, host: props.device.host })}</p>
-        <FormMessage error={error()} />
+        <FormMessage error={submit.error()} />
         <div class="dialog-actions">
           <button type="button" class="btn" autofocus onClick={props.onClose}>
             {t('app.cancel')}
@@ -307,7 +292,7 @@ export function DeleteDeviceDialog(props: {
           <button
             type="button"
             class="btn btn-danger"
-            disabled={busy()}
+            disabled={submit.busy()}
             data-testid="device-delete-confirm"
             onClick={() => void remove()}
           >
