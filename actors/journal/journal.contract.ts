@@ -203,6 +203,15 @@ export function journalContract(
       }
       assert.equal(paged, written);
       assert.equal(await j.readAll(positions.at(-1)!, 10), []);
+
+      // By position, in the order asked; a position nothing was committed at is left out.
+      const picked = [written[4]!, written[0]!, written[7]!];
+      const nowhere = positions.at(-1)! + 1000;
+      assert.equal(
+        await j.eventsAt([picked[0]!.position, nowhere, picked[1]!.position, picked[2]!.position]),
+        picked,
+      );
+      assert.equal(await j.eventsAt([]), []);
     }));
 
   test('snapshots: the latest wins and an older one never replaces a newer', () =>

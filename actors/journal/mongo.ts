@@ -69,6 +69,8 @@ const POSITION_INDEX = 'position';
 /** Below MongoDB's 16 MiB document limit, leaving room for the envelope. */
 const MAX_EVENT_BYTES = 16 * 1024 * 1024 - 64 * 1024;
 const SEQ_CACHE_KEYS = 100_000;
+/** Positions asked for in one query by eventsAt. */
+const EVENTS_AT_CHUNK = 1000;
 const PROJECT_EVENT = {
   _id: 0,
   key: 1,
@@ -328,6 +330,25 @@ export class MongoJournal implements Journal {
       )
       .toArray();
     return docs.map((d) => toEvent<T>(d));
+  }
+
+  async eventsAt<T>(positions: readonly number[]): Promise<StoredEvent<T>[]> {
+    this.open();
+    const byPosition = new Map<number, StoredEvent<T>>();
+    for (let from = 0; from < positions.length; from += EVENTS_AT_CHUNK) {
+      const chunk = positions.slice(from, from + EVENTS_AT_CHUNK).filter((p) => p <= this.committed);
+      if (chunk.length === 0) continue;
+      const docs = await this.eventsCol
+        .find({ position: { $in: chunk } }, { projection: PROJECT_EVENT })
+        .toArray();
+      for (const d of docs) byPosition.set(d.position, toEvent<T>(d));
+    }
+    const out: StoredEvent<T>[] = [];
+    for (const p of positions) {
+      const e = byPosition.get(p);
+      if (e) out.push(e);
+    }
+    return out;
   }
 
   async lastPosition(): Promise<number> {

@@ -186,6 +186,7 @@ export class SqliteJournal implements Journal {
       readAll: db.prepare<[number, number], EventRow>(
         'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
       ),
+      at: db.prepare<[number], EventRow>('SELECT * FROM events WHERE position = ?'),
       snapshot: db.prepare<[string], { seq: number; data: string; created_at: number }>(
         'SELECT seq, data, created_at FROM snapshots WHERE key = ?',
       ),
@@ -274,6 +275,19 @@ export class SqliteJournal implements Journal {
     this.open();
     if (limit <= 0) return [];
     return this.stmt.readAll.all(afterPosition, limit).map((r) => toEvent<T>(r));
+  }
+
+  async eventsAt<T>(positions: readonly number[]): Promise<StoredEvent<T>[]> {
+    this.open();
+    // One read transaction for them all: one snapshot of the file, one page-cache check.
+    return this.inReadBatch(() => {
+      const out: StoredEvent<T>[] = [];
+      for (const position of positions) {
+        const row = this.stmt.at.get(position);
+        if (row) out.push(toEvent<T>(row));
+      }
+      return out;
+    });
   }
 
   async lastPosition(): Promise<number> {

@@ -88,6 +88,11 @@ export interface Journal {
   events<T>(key: string, afterSequence?: number, limit?: number): Promise<StoredEvent<T>[]>;
   /** Events of all keys with position > afterPosition, ascending by position. */
   readAll<T>(afterPosition: number, limit: number): Promise<StoredEvent<T>[]>;
+  /**
+   * The events at these positions, in the order asked; a position with no committed event is
+   * left out. For read models that keep only where their events are (the audit log).
+   */
+  eventsAt<T>(positions: readonly number[]): Promise<StoredEvent<T>[]>;
   /** The highest position committed so far (0 when empty). */
   lastPosition(): Promise<number>;
   latestSnapshot<S>(key: string): Promise<StoredSnapshot<S> | undefined>;

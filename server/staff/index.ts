@@ -29,7 +29,7 @@ export const staffKinds = [staffUserKind, staffDirectoryKind, signingKeysKind, s
 
 export class StaffArea {
   readonly roster = new StaffRoster();
-  readonly audit = new AuditLog(this.roster);
+  readonly audit: AuditLog;
   readonly directory = new AccountDirectory();
   readonly kpi: KpiBoard;
   readonly keys: KeyRing;
@@ -41,6 +41,7 @@ export class StaffArea {
   constructor(private readonly services: AbonentServices) {
     const { config, system, clock, log } = services;
     const box = secretBox(loadSecretKey(config, log));
+    this.audit = new AuditLog(this.roster, services.journal);
     this.kpi = new KpiBoard(this.directory, clock);
     this.keys = new KeyRing(system, box, clock, log.child({ component: 'signing-keys' }));
     this.access = new StaffAccess({ system, clock, log, box, keys: this.keys, roster: this.roster });

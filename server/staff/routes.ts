@@ -328,11 +328,11 @@ export function staffRoutes({ access, keys, audit }: StaffRouteDeps): Route[] {
       auth: needs('audit.read'),
       query: AuditQuery,
       responses: { 200: AuditPage },
-      handler: (req) => {
+      handler: async (req) => {
         const q = req.queryValues;
         const csv = (req.headers.accept ?? '').includes('text/csv');
         const limit = q.limit ?? (csv ? AUDIT_CSV_LIMIT : AUDIT_DEFAULT_LIMIT);
-        const page = audit.query({
+        const page = await audit.query({
           user: q.user,
           action: q.action,
           object: q.object,
