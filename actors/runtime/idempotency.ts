@@ -38,16 +38,25 @@ export class AppliedKeys {
   }
 
   record(record: AppliedRecord, at: number): void {
-    this.entries.delete(record.key);
-    this.entries.set(record.key, { fingerprint: record.fingerprint, reply: record.reply, at });
+    const entries = this.entries;
+    const size = entries.size;
+    const entry = { fingerprint: record.fingerprint, reply: record.reply, at };
+    entries.set(record.key, entry);
+    // A key recorded again moves to the end (the newest): delete and set anew. A new key,
+    // the usual case, costs one lookup.
+    if (entries.size === size) {
+      entries.delete(record.key);
+      entries.set(record.key, entry);
+    }
     this.prune(at);
   }
 
   private prune(now: number): void {
     const oldest = now - this.policy.retainMs;
-    for (const [key, entry] of this.entries) {
-      if (this.entries.size <= this.policy.maxKeys && entry.at >= oldest) break;
-      this.entries.delete(key);
+    const { entries } = this;
+    for (const key of entries.keys()) {
+      if (entries.size <= this.policy.maxKeys && entries.get(key)!.at >= oldest) break;
+      entries.delete(key);
     }
   }
 

@@ -1,12 +1,13 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CommitObserver } from '../journal/types.ts';
+import { HotHistogram } from './hot-histogram.ts';
 
 // The runtime's and the journal's instruments, in one place. The server owns the
 // registry (with the default process metrics) and serves it at /metrics.
 export function createRuntimeMetrics(registry: Registry) {
   const registers = [registry];
   const metrics = {
-    mailboxDepth: new Histogram({
+    mailboxDepth: new HotHistogram({
       name: 'abonent_mailbox_depth',
       help: 'Messages queued in an actor mailbox when a new one arrives',
       labelNames: ['kind'],

@@ -356,7 +356,11 @@ export class ActorSystem {
   };
 
   private deliver(live: Live, message: Message): void {
-    this.options.metrics?.mailboxDepth.observe({ kind: live.cell.kind.name }, live.cell.inflight);
+    const depth = this.options.metrics?.mailboxDepth;
+    if (depth) {
+      const kind = live.cell.kind.name;
+      (depth.series(kind) ?? depth.add(kind, [kind])).observe(live.cell.inflight);
+    }
     live.cell.inflight++;
     live.post(message);
   }

@@ -27,6 +27,18 @@ test('anything else is not recognised', () => {
   }
 });
 
+test('a token that passed once still passes, and a wrong one after it still does not', () => {
+  const fresh = bootstrapAuthenticator(TOKEN);
+  const check = (authorization: string) =>
+    fresh.authenticate({ authorization, headers: {}, ip: '127.0.0.1' });
+  assert.is(check(`Bearer ${TOKEN.slice(1)}y`), null);
+  assert.equal(check(`Bearer ${TOKEN}`), BOOTSTRAP_PRINCIPAL);
+  assert.equal(check(`Bearer ${TOKEN}`), BOOTSTRAP_PRINCIPAL);
+  for (const wrong of [`${TOKEN}x`, TOKEN.slice(1), TOKEN.toUpperCase(), '']) {
+    assert.is(check(`Bearer ${wrong}`), null, wrong);
+  }
+});
+
 test('bearer() extracts the token', () => {
   assert.is(bearer('Bearer abc'), 'abc');
   assert.is(bearer('BEARER  abc '), 'abc');

