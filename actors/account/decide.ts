@@ -386,6 +386,13 @@ export function decide(
 }
 
 function expireHolds(d: Draft): void {
+  // Most accounts hold nothing: no arrays made for them on every command.
+  let any = false;
+  for (const _ in d.state.holds) {
+    any = true;
+    break;
+  }
+  if (!any) return;
   const due = Object.values(d.state.holds)
     .filter((h) => h.expiresAt <= d.now)
     .sort((a, b) => a.expiresAt - b.expiresAt);
