@@ -186,8 +186,13 @@ test('a valid POST reaches the handler with params, body, key and principal', as
 test('every response carries X-Request-Id; a sane incoming one is kept', async (ctx) => {
   const a = await call(ctx, '/healthz');
   const b = await call(ctx, '/nope');
-  assert.match(a.res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
-  assert.ok(b.res.headers.get('x-request-id'));
+  // This process's tag and a counter: each request its own id.
+  const idA = a.res.headers.get('x-request-id') ?? '';
+  const idB = b.res.headers.get('x-request-id') ?? '';
+  assert.match(idA, /^[0-9a-z]{7}-[0-9a-z]+$/);
+  assert.match(idB, /^[0-9a-z]{7}-[0-9a-z]+$/);
+  assert.is.not(idA, idB);
+  assert.is(idA.split('-')[0], idB.split('-')[0]);
   const c = await call(ctx, '/healthz', { headers: { 'x-request-id': 'trace-abc.1' } });
   assert.is(c.res.headers.get('x-request-id'), 'trace-abc.1');
   const d = await call(ctx, '/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });

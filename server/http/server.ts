@@ -1,5 +1,5 @@
 import uWS from 'uWebSockets.js';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Value } from '@sinclair/typebox/value';
@@ -51,6 +51,16 @@ export interface HttpServer {
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
 const MAX_VALIDATION_DETAILS = 20;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * This process's request ids: a random tag made at start and a counter, e.g. `m4k2x9qf-1b3`.
+ * Unique enough to find one request in the logs of every node and restart, and unlike a
+ * UUID per request (randomUUID builds its text from 16 bytes, ~550 bytes of garbage) it costs
+ * one number-to-text.
+ */
+const REQUEST_TAG = randomBytes(4).readUInt32BE(0).toString(36).padStart(7, '0');
+let requestCounter = 0;
+const nextRequestId = () => `${REQUEST_TAG}-${(++requestCounter).toString(36)}`;
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 /**
@@ -308,7 +318,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       headers[name] = value;
     });
     const incomingId = headers['x-request-id'];
-    const requestId = incomingId !== undefined && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const requestId = incomingId !== undefined && REQUEST_ID.test(incomingId) ? incomingId : nextRequestId();
     const ip = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
     const ex = new Exchange(
       method as Method | 'HEAD',
