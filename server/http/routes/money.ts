@@ -12,7 +12,7 @@ import {
 import { needs } from '../../../protocol/permissions.ts';
 import type { AbonentServices } from '../../app.ts';
 import { type Route, route } from '../route.ts';
-import { accountIdOf, askAccount, askOptions, refusal } from './context.ts';
+import { accountIdOf, askAccount, askOptions, created, refusal } from './context.ts';
 
 // The operations that move money on an account. Each needs an Idempotency-Key: a repeat
 // answers the first reply (status and body) instead of moving the money again, also after
@@ -39,10 +39,10 @@ export function moneyRoutes({ system }: AbonentServices): Route[] {
         409: refusal('account_closed'),
         422: refusal(`${reused}; invalid_amount: the balance would overflow`),
       },
-      handler: async (req) => {
+      handler: (req) => {
         const { amount, source, reference } = req.body;
         const command: AccountCommand = { type: 'TopUp', amount, source, reference };
-        return { status: 201, body: await askAccount(system, accountIdOf(req), command, askOptions(req)) };
+        return askAccount(system, accountIdOf(req), command, askOptions(req)).then(created);
       },
     }),
 
@@ -60,13 +60,13 @@ export function moneyRoutes({ system }: AbonentServices): Route[] {
         409: refusal('insufficient_funds (details: available, amount), account_blocked, account_closed'),
         422: refusal(reused),
       },
-      handler: async (req) => {
+      handler: (req) => {
         const { amount, product, description } = req.body;
         const command: AccountCommand =
           description === undefined
             ? { type: 'Charge', amount, product }
             : { type: 'Charge', amount, product, description };
-        return { status: 201, body: await askAccount(system, accountIdOf(req), command, askOptions(req)) };
+        return askAccount(system, accountIdOf(req), command, askOptions(req)).then(created);
       },
     }),
 
@@ -85,14 +85,14 @@ export function moneyRoutes({ system }: AbonentServices): Route[] {
         409: refusal('account_closed'),
         422: refusal(`refund_exceeds_charge (details: charged, refunded, refundable); ${reused}`),
       },
-      handler: async (req) => {
+      handler: (req) => {
         const { amount, reason } = req.body;
         const chargeId = req.params.chargeId!;
         const command: AccountCommand =
           reason === undefined
             ? { type: 'Refund', chargeId, amount }
             : { type: 'Refund', chargeId, amount, reason };
-        return { status: 201, body: await askAccount(system, accountIdOf(req), command, askOptions(req)) };
+        return askAccount(system, accountIdOf(req), command, askOptions(req)).then(created);
       },
     }),
 
@@ -111,9 +111,9 @@ export function moneyRoutes({ system }: AbonentServices): Route[] {
         409: refusal('insufficient_funds for a negative adjustment, account_closed'),
         422: refusal(reused),
       },
-      handler: async (req) => {
+      handler: (req) => {
         const command: AccountCommand = { type: 'Adjust', amount: req.body.amount, reason: req.body.reason };
-        return { status: 201, body: await askAccount(system, accountIdOf(req), command, askOptions(req)) };
+        return askAccount(system, accountIdOf(req), command, askOptions(req)).then(created);
       },
     }),
   ];
