@@ -53,10 +53,9 @@ export class AppliedKeys {
 
   private prune(now: number): void {
     const oldest = now - this.policy.retainMs;
-    const { entries } = this;
-    for (const key of entries.keys()) {
-      if (entries.size <= this.policy.maxKeys && entries.get(key)!.at >= oldest) break;
-      entries.delete(key);
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.policy.maxKeys && entry.at >= oldest) break;
+      this.entries.delete(key);
     }
   }
 

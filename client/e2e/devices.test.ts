@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type RouterOsSim, startRouterOsSim } from '../../server/demo/routeros-sim.ts';
+import { type RouterOsSim, startRouterOsSim } from '../../scripts/sim/routeros.ts';
 import {
   contrastProblems,
   createStaff,

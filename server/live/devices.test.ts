@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import type { LiveEvent } from '../../actors/runtime/bus.ts';
 import type { DeviceFrame } from '../../protocol/network.ts';
 import type { Role } from '../../protocol/roles.ts';
-import { type RouterOsSim, startRouterOsSim } from '../demo/routeros-sim.ts';
+import { type RouterOsSim, startRouterOsSim } from '../../scripts/sim/routeros.ts';
 import { networkOf } from '../network.ts';
 import { type StaffApi, startStaffApi } from '../staff/testing/harness.ts';
 

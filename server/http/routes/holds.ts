@@ -9,7 +9,7 @@ import {
 import { needs } from '../../../protocol/permissions.ts';
 import type { AbonentServices } from '../../app.ts';
 import { type Route, route } from '../route.ts';
-import { accountIdOf, askAccount, askOptions, refusal } from './context.ts';
+import { accountIdOf, askAccount, askOptions, created, refusal } from './context.ts';
 
 // Holds: money reserved for a while (a session, an order being assembled), then confirmed
 // as a charge (at most what was held), voided, or left to expire at expiresAt. A hold past
@@ -33,12 +33,12 @@ export function holdRoutes({ system }: AbonentServices): Route[] {
         409: refusal('insufficient_funds, account_blocked, account_closed'),
         422: refusal('idempotency_key_reused'),
       },
-      handler: async (req) => {
+      handler: (req) => {
         const { amount, ttlSeconds, product, description } = req.body;
         const command: AccountCommand = { type: 'PlaceHold', amount, ttlSeconds };
         if (product !== undefined) command.product = product;
         if (description !== undefined) command.description = description;
-        return { status: 201, body: await askAccount(system, accountIdOf(req), command, askOptions(req)) };
+        return askAccount(system, accountIdOf(req), command, askOptions(req)).then(created);
       },
     }),
 
