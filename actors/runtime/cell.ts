@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ApiError, errors } from '../../protocol/errors.ts';
-import { type Journal, JournalConflictError, type StoredEvent } from '../journal/types.ts';
+import { type Journal, JournalConflictError, type NewEvent, type StoredEvent } from '../journal/types.ts';
 import type { Bus, LiveEvent } from './bus.ts';
 import type { Clock } from './clock.ts';
 import type { AppliedRecord, Envelope } from './envelope.ts';
@@ -60,6 +60,18 @@ export interface CellEnv {
   onBroken(cell: ActorCell): void;
 }
 
+/** What a command left to do once its events are durable. */
+interface Writing {
+  next: unknown;
+  events: unknown[];
+  reply: unknown;
+  record: AppliedRecord | undefined;
+  wakeup: number | null;
+  now: number;
+  cause: Cause;
+  done: Deferred | undefined;
+}
+
 /** How the last recovery went: recovery time must not grow with history. */
 export interface RecoveryStats {
   snapshotSequence: number;
@@ -93,6 +105,8 @@ export class ActorCell {
   private fired = new Set<string>();
   private effects: Omit<EffectContext<unknown>, 'now'> | undefined;
   private recovered = false;
+  /** The command whose events are being written, until the journal answers. */
+  private writing: Writing | undefined = undefined;
 
   constructor(
     readonly kind: AnyKind,
@@ -117,14 +131,22 @@ export class ActorCell {
     return this.effects;
   }
 
-  async handle(message: Message): Promise<void> {
+  /**
+   * Handles one message; a promise only while it waits (recovery, a journal write), so the
+   * mailbox goes straight on after a message answered in the same turn.
+   */
+  handle(message: Message): Promise<void> | undefined {
     // The first message recovers the actor, whatever it is: no separate message (and no
     // turn) per activation. One attempt per cell: a failed one breaks it and the registry
     // forgets it, so the next message gets a fresh activation.
     if (!this.recovered) {
       this.recovered = true;
-      await this.recover();
+      return this.recover().then(() => this.serve(message));
     }
+    return this.serve(message);
+  }
+
+  private serve(message: Message): Promise<void> | undefined {
     if (this.broken) {
       if (message.t === 'recover') return;
       const error = errors.storeUnavailable();
@@ -195,13 +217,19 @@ export class ActorCell {
     this.armTimer();
   }
 
-  private async command(
+  /**
+   * Decides and folds now; the rest waits for the journal. Not an async function: every
+   * charge passes here, and a frame with its promises per layer was garbage on each. What
+   * the write's continuation needs is kept on the cell (`writing`): the mailbox runs one
+   * message at a time, so there is never more than one.
+   */
+  private command(
     command: unknown,
     key: string | undefined,
     givenFingerprint: string | undefined,
     cause: Cause,
     done: Deferred | undefined,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const { kind, env } = this;
     let fingerprint = '';
     if (key !== undefined) {
@@ -248,39 +276,33 @@ export class ActorCell {
     const wakeup = this.earliestTimer(next);
     const record: AppliedRecord | undefined = key === undefined ? undefined : { key, fingerprint, reply };
     const last = events.length - 1;
-    let stored: StoredEvent<Envelope>[];
-    try {
-      stored = await env.journal.append<Envelope>({
-        key: this.key,
-        events: events.map((event, i) => ({
-          sequenceNumber: this.sequenceNumber + 1 + i,
-          createdAt: now,
-          data:
-            i === last && record
-              ? { event, by: cause, at: now, applied: record }
-              : { event, by: cause, at: now },
-        })),
-        ...(wakeup === this.storedWakeup ? {} : { wakeupAt: wakeup }),
-      });
-    } catch (error) {
-      this.count('failed');
-      if (error instanceof JournalConflictError) {
-        // Someone else wrote this actor's sequence: our state is stale. Stop serving it;
-        // the registry re-activates the actor from the journal on the next message.
-        env.log.error({ err: error, kind: kind.name, id: this.id }, 'journal diverged from actor state');
-        this.broken = true;
-        env.onBroken(this);
-        done?.reject(errors.internal());
-      } else {
-        env.log.error(
-          { err: error, kind: kind.name, id: this.id },
-          'journal write failed; command not applied',
-        );
-        done?.reject(errors.storeUnavailable());
-      }
-      return;
+    const toAppend = new Array<NewEvent<Envelope>>(events.length);
+    for (let i = 0; i <= last; i++) {
+      const event = events[i];
+      toAppend[i] = {
+        sequenceNumber: this.sequenceNumber + 1 + i,
+        createdAt: now,
+        data:
+          i === last && record
+            ? { event, by: cause, at: now, applied: record }
+            : { event, by: cause, at: now },
+      };
     }
+    this.writing = { next, events, reply, record, wakeup, now, cause, done };
+    return env.journal
+      .append<Envelope>(
+        wakeup === this.storedWakeup
+          ? { key: this.key, events: toAppend }
+          : { key: this.key, events: toAppend, wakeupAt: wakeup },
+      )
+      .then(this.written, this.notWritten);
+  }
 
+  /** The command's events are durable: now it is applied, answered, published and acted on. */
+  private readonly written = (stored: StoredEvent<Envelope>[]): Promise<void> | undefined => {
+    const { env, kind } = this;
+    const { next, events, reply, record, wakeup, now, cause, done } = this.writing!;
+    this.writing = undefined;
     this.state = next;
     this.sequenceNumber += events.length;
     this.storedWakeup = wakeup;
@@ -298,8 +320,31 @@ export class ActorCell {
       env.log.error({ err: error, kind: kind.name, id: this.id }, 'effects threw');
     }
     this.armTimer();
-    if (this.eventsSinceSnapshot >= env.snapshotEvery) await this.snapshot(now);
-  }
+    if (this.eventsSinceSnapshot >= env.snapshotEvery) return this.snapshot(now);
+    return undefined;
+  };
+
+  /** The journal refused or failed the write: nothing of the command is applied. */
+  private readonly notWritten = (error: unknown): void => {
+    const { env, kind } = this;
+    const done = this.writing?.done;
+    this.writing = undefined;
+    this.count('failed');
+    if (error instanceof JournalConflictError) {
+      // Someone else wrote this actor's sequence: our state is stale. Stop serving it;
+      // the registry re-activates the actor from the journal on the next message.
+      env.log.error({ err: error, kind: kind.name, id: this.id }, 'journal diverged from actor state');
+      this.broken = true;
+      env.onBroken(this);
+      done?.reject(errors.internal());
+    } else {
+      env.log.error(
+        { err: error, kind: kind.name, id: this.id },
+        'journal write failed; command not applied',
+      );
+      done?.reject(errors.storeUnavailable());
+    }
+  };
 
   /** A method, not a closure made per command: with keepNames each of those cost a defineProperty. */
   private count(outcome: 'duplicate' | 'rejected' | 'failed' | 'applied'): void {

@@ -4,7 +4,7 @@ const RESOLVED = Promise.resolve();
 
 /**
  * One live actor's mailbox: its messages run one at a time, in the order they were posted,
- * each to the end of its handler (awaits included) before the next begins.
+ * each to its end (a journal write included) before the next begins.
  *
  * This is all the registry used nact for, and nact made every activation cost a spawned
  * actor (path, reference, logger, child maps), a context object and a setImmediate per
@@ -20,8 +20,7 @@ export class Mailbox {
 
   constructor(
     readonly cell: ActorCell,
-    /** Handles one message; must not throw (the registry's handler catches and logs). */
-    private readonly run: (cell: ActorCell, message: Message) => Promise<void>,
+    private readonly hooks: MailboxHooks,
   ) {}
 
   post(message: Message): void {
@@ -42,22 +41,52 @@ export class Mailbox {
   }
 
   /**
-   * Runs the next message and comes back when it has finished, awaits included. A chain of
-   * callbacks rather than an async loop: an async function per burst, with a promise per
-   * await, was ~1 KB of garbage per charge (charges-http, where most messages find their
-   * mailbox empty and start a burst).
+   * Runs messages until one has to wait (the cell returns a promise: recovery, a journal
+   * write), and comes back when that one has finished. Callbacks rather than an async loop:
+   * an async function per burst and per layer, with a promise per await, was ~1 KB of
+   * garbage per charge (charges-http, where most messages find their mailbox empty).
    */
   private readonly next = (): void => {
-    if (this.closed || this.head >= this.queue.length) {
-      this.running = false;
-      return;
+    for (;;) {
+      if (this.closed || this.head >= this.queue.length) {
+        this.running = false;
+        return;
+      }
+      const message = this.queue[this.head]!;
+      this.queue[this.head++] = undefined;
+      if (this.head === this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+      }
+      let waiting: Promise<void> | undefined;
+      try {
+        waiting = this.cell.handle(message);
+      } catch (error) {
+        this.hooks.failed(this.cell, error);
+      }
+      if (waiting !== undefined) {
+        waiting.then(this.finished, this.failed);
+        return;
+      }
+      this.hooks.settled(this.cell);
     }
-    const message = this.queue[this.head]!;
-    this.queue[this.head++] = undefined;
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    }
-    this.run(this.cell, message).then(this.next);
   };
+
+  private readonly finished = (): void => {
+    this.hooks.settled(this.cell);
+    this.next();
+  };
+
+  private readonly failed = (error: unknown): void => {
+    this.hooks.failed(this.cell, error);
+    this.finished();
+  };
+}
+
+/** What the registry does around each message: it never lets one throw at the mailbox. */
+export interface MailboxHooks {
+  /** A message's handling threw or rejected (a bug: cells answer their callers themselves). */
+  failed(cell: ActorCell, error: unknown): void;
+  /** A message is done, whatever its outcome. */
+  settled(cell: ActorCell): void;
 }

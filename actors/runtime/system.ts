@@ -13,7 +13,7 @@ import {
 import { type Clock, systemClock } from './clock.ts';
 import { defaultIdempotencyPolicy, type IdempotencyPolicy } from './idempotency.ts';
 import { type ActorKind, type Cause, systemCause } from './kind.ts';
-import { Mailbox } from './mailbox.ts';
+import { Mailbox, type MailboxHooks } from './mailbox.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 
 export interface ActorSystemOptions {
@@ -332,27 +332,25 @@ export class ActorSystem {
     }
     const kind = this.kinds.get(kindName);
     if (!kind) throw new Error(`unknown actor kind ${kindName}`);
-    const live = new Mailbox(new ActorCell(kind, id, key, this.env), this.handle);
+    const live = new Mailbox(new ActorCell(kind, id, key, this.env), this.hooks);
     this.live.set(key, live);
     this.options.metrics?.activeActors.inc({ kind: kindName });
     // The cell recovers when its first message arrives, whatever that message is.
     return live;
   }
 
-  /** Every message of every actor runs through here, one at a time per actor. Never throws. */
-  private readonly handle = async (cell: ActorCell, message: Message): Promise<void> => {
-    try {
-      await cell.handle(message);
-    } catch (error) {
-      this.options.log.error({ err: error, kind: cell.kind.name, id: cell.id }, 'actor message failed');
-    } finally {
+  /** Around every message of every actor, one at a time per actor. Never throws. */
+  private readonly hooks: MailboxHooks = {
+    failed: (cell, error) =>
+      this.options.log.error({ err: error, kind: cell.kind.name, id: cell.id }, 'actor message failed'),
+    settled: (cell) => {
       cell.inflight--;
       cell.lastActive = performance.now();
       if (cell.inflight === 0 && cell.passivateWhenIdle) {
         const live = this.live.get(cell.key);
         if (live?.cell === cell) this.remove(live);
       }
-    }
+    },
   };
 
   private deliver(live: Live, message: Message): void {
