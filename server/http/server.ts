@@ -156,24 +156,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ex.done = true;
     // An unread body would be taken for the next request on a keep-alive connection.
     const closeConnection = closing || !ex.bodyConsumed;
-    res.cork(() => {
-      res.writeStatus(statusLine(status));
-      res.writeHeader('X-Request-Id', ex.requestId);
-      if (payload !== undefined) res.writeHeader('Content-Type', contentType!);
-      const headers = reply.headers;
-      if (headers !== undefined) for (const name in headers) res.writeHeader(name, headers[name]!);
-      if (payload === undefined) {
-        if (status === 204 || status === 304) res.endWithoutBody(undefined, closeConnection);
-        else res.end(undefined, closeConnection);
-      } else if (ex.head) {
-        res.endWithoutBody(
-          typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength,
-          closeConnection,
-        );
-      } else {
-        res.end(payload, closeConnection);
-      }
-    });
+    corked.res = res;
+    corked.ex = ex;
+    corked.status = status;
+    corked.payload = payload;
+    corked.contentType = contentType;
+    corked.headers = reply.headers;
+    corked.close = closeConnection;
+    try {
+      res.cork(writeCorked);
+    } finally {
+      // Not kept until the next response.
+      corked.res = undefined;
+      corked.ex = undefined;
+      corked.payload = undefined;
+      corked.headers = undefined;
+    }
     finish(ex, status);
   }
 
@@ -221,42 +219,99 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     return null;
   }
 
-  async function run(
+  /**
+   * The checks of a matched route, in order: who is calling, the Idempotency-Key, the body,
+   * the query; then the handler. Callbacks, not an async function: every request passes
+   * here, and the common one (bootstrap or cached token, body in the first packet, an actor's
+   * reply) needs no promise of its own but the handler's.
+   */
+  function run(
     res: uWS.HttpResponse,
     ex: Exchange,
     compiled: CompiledRoute,
-    bodyText: Promise<BodyResult> | undefined,
+    body: BodyReader | undefined,
     bodyError: ApiError | undefined,
-  ): Promise<void> {
+  ): void {
     const { route } = compiled;
     try {
       if (route.auth === 'public') {
         // A public route still learns who is calling when a valid token is sent.
         if (ex.headers.authorization) {
+          let found: Principal | null | Promise<Principal | null>;
           try {
-            ex.principal = await authenticate(ex);
+            found = authenticate(ex);
           } catch {
-            ex.principal = null;
+            found = null;
           }
+          if (found instanceof Promise) {
+            found.then(
+              (principal) => {
+                ex.principal = principal;
+                afterAuth(res, ex, compiled, body, bodyError);
+              },
+              () => afterAuth(res, ex, compiled, body, bodyError),
+            );
+            return;
+          }
+          ex.principal = found;
         }
-      } else {
-        const found = authenticate(ex);
-        const principal = found instanceof Promise ? await found : found;
-        if (principal === null) {
-          throw unauthorized(
-            ex.headers.authorization ? 'the bearer token is not valid' : 'a valid bearer token is required',
-          );
-        }
-        ex.principal = principal;
-        if (typeof route.auth === 'object' && !hasPermission(principal, route.auth.permission)) {
-          throw forbidden(route.auth.permission);
-        }
+        afterAuth(res, ex, compiled, body, bodyError);
+        return;
       }
+      const found = authenticate(ex);
+      if (found instanceof Promise) {
+        found.then(
+          (principal) => authorized(res, ex, compiled, body, bodyError, principal),
+          (error: unknown) => fail(res, ex, error),
+        );
+        return;
+      }
+      authorized(res, ex, compiled, body, bodyError, found);
+    } catch (error) {
+      fail(res, ex, error);
+    }
+  }
 
-      if (route.idempotency !== undefined) {
+  function authorized(
+    res: uWS.HttpResponse,
+    ex: Exchange,
+    compiled: CompiledRoute,
+    body: BodyReader | undefined,
+    bodyError: ApiError | undefined,
+    principal: Principal | null,
+  ): void {
+    const { auth } = compiled.route;
+    if (principal === null) {
+      fail(
+        res,
+        ex,
+        unauthorized(
+          ex.headers.authorization ? 'the bearer token is not valid' : 'a valid bearer token is required',
+        ),
+      );
+      return;
+    }
+    ex.principal = principal;
+    if (typeof auth === 'object' && !hasPermission(principal, auth.permission)) {
+      fail(res, ex, forbidden(auth.permission));
+      return;
+    }
+    afterAuth(res, ex, compiled, body, bodyError);
+  }
+
+  function afterAuth(
+    res: uWS.HttpResponse,
+    ex: Exchange,
+    compiled: CompiledRoute,
+    body: BodyReader | undefined,
+    bodyError: ApiError | undefined,
+  ): void {
+    try {
+      const { idempotency } = compiled.route;
+      if (idempotency !== undefined) {
         const key = ex.headers['idempotency-key'];
         if (key === undefined || key === '') {
-          if (route.idempotency === 'required') throw errors.idempotencyKeyRequired();
+          if (idempotency === 'required') throw errors.idempotencyKeyRequired();
         } else if (!IDEMPOTENCY_KEY.test(key)) {
           throw new ApiError(
             400,
@@ -267,10 +322,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           ex.idempotencyKey = key;
         }
       }
-
       if (bodyError !== undefined) throw bodyError;
-      if (bodyText !== undefined) {
-        const text = await bodyText;
+    } catch (error) {
+      fail(res, ex, error);
+      return;
+    }
+    if (body === undefined) handle(res, ex, compiled, undefined);
+    else body.whenRead((text) => handle(res, ex, compiled, text));
+  }
+
+  /** With the body read (or none sent): parse and check it and the query, then the handler. */
+  function handle(
+    res: uWS.HttpResponse,
+    ex: Exchange,
+    compiled: CompiledRoute,
+    text: BodyResult | undefined,
+  ) {
+    const { route } = compiled;
+    let reply: HttpReply | Promise<HttpReply>;
+    try {
+      if (text !== undefined) {
         if (typeof text !== 'string') throw text;
         if (text !== '') {
           try {
@@ -299,7 +370,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         ex.queryValues = values;
       }
 
-      const reply = await route.handler(ex);
+      reply = route.handler(ex);
+    } catch (error) {
+      fail(res, ex, error);
+      return;
+    }
+    if (reply instanceof Promise) {
+      reply.then(
+        (r) => reply_(res, ex, r),
+        (error: unknown) => fail(res, ex, error),
+      );
+    } else reply_(res, ex, reply);
+  }
+
+  /** Sends a handler's reply; one that cannot be serialised is a 500 like any bug. */
+  function reply_(res: uWS.HttpResponse, ex: Exchange, reply: HttpReply): void {
+    try {
       send(res, ex, reply);
     } catch (error) {
       fail(res, ex, error);
@@ -393,16 +479,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
     // uWS drops body chunks that arrive before onData is attached, so the body is read
     // now, before any await; its checks run in order inside run().
-    let bodyText: Promise<BodyResult> | undefined;
+    let body: BodyReader | undefined;
     let bodyError: ApiError | undefined;
     if (hasBody && BODY_METHODS.has(method as Method)) {
       const declared = Number(headers['content-length'] ?? 0);
       if (!isJsonContentType(headers['content-type'])) bodyError = errors.unsupportedMediaType();
       else if (declared > bodyLimit) bodyError = errors.payloadTooLarge(bodyLimit);
-      else bodyText = readBody(res, ex, bodyLimit);
+      else body = new BodyReader(res, ex, bodyLimit);
     }
 
-    void run(res, ex, compiled, bodyText, bodyError);
+    run(res, ex, compiled, body, bodyError);
   }
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -449,35 +535,52 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 }
 
-function readBody(res: uWS.HttpResponse, ex: Exchange, limit: number): Promise<BodyResult> {
-  return new Promise<BodyResult>((resolve) => {
-    let chunks: Buffer[] | undefined;
-    let size = 0;
-    let settled = false;
+/**
+ * A request body being read: uWS hands it over in chunks after the handler returns, often
+ * in the same turn. `then` runs its callback once the body is complete (at once if it is).
+ */
+class BodyReader {
+  private result: BodyResult | undefined;
+  private waiting: ((result: BodyResult) => void) | undefined;
+  private chunks: Buffer[] | undefined;
+  private size = 0;
+
+  constructor(res: uWS.HttpResponse, ex: Exchange, limit: number) {
     res.onData((chunk, isLast) => {
-      if (settled) return;
-      size += chunk.byteLength;
-      if (size > limit) {
-        settled = true;
-        resolve(errors.payloadTooLarge(limit));
+      if (this.result !== undefined) return;
+      this.size += chunk.byteLength;
+      if (this.size > limit) {
+        this.settle(errors.payloadTooLarge(limit));
         return;
       }
       // uWS neuters the chunk when this callback returns: decode or copy it now.
       if (isLast) {
-        settled = true;
         ex.bodyConsumed = true;
-        if (chunks === undefined) {
-          resolve(Buffer.from(chunk).toString('utf8'));
-        } else {
+        const { chunks } = this;
+        if (chunks === undefined) this.settle(Buffer.from(chunk).toString('utf8'));
+        else {
           chunks.push(Buffer.from(chunk));
-          resolve(Buffer.concat(chunks, size).toString('utf8'));
+          this.settle(Buffer.concat(chunks, this.size).toString('utf8'));
         }
       } else {
-        chunks ??= [];
-        chunks.push(Buffer.from(chunk.slice(0)));
+        this.chunks ??= [];
+        this.chunks.push(Buffer.from(chunk.slice(0)));
       }
     });
-  });
+  }
+
+  whenRead(fn: (result: BodyResult) => void): void {
+    if (this.result !== undefined) fn(this.result);
+    else this.waiting = fn;
+  }
+
+  private settle(result: BodyResult): void {
+    this.result = result;
+    this.chunks = undefined;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.(result);
+  }
 }
 
 function requestHasBody(headers: Record<string, string>): boolean {
@@ -515,4 +618,48 @@ function statusLine(status: number): string {
     statusLines.set(status, line);
   }
   return line;
+}
+
+/**
+ * The response `send` is writing. uWS runs a cork callback synchronously, so one function
+ * reading this serves every response: a closure per response was garbage on every request.
+ */
+const corked: {
+  res: uWS.HttpResponse | undefined;
+  ex: Exchange | undefined;
+  status: number;
+  payload: string | Uint8Array | undefined;
+  contentType: string | undefined;
+  headers: Record<string, string> | undefined;
+  close: boolean;
+} = {
+  res: undefined,
+  ex: undefined,
+  status: 0,
+  payload: undefined,
+  contentType: undefined,
+  headers: undefined,
+  close: false,
+};
+
+function writeCorked(): void {
+  const { status, payload, headers } = corked;
+  const res = corked.res!;
+  const ex = corked.ex!;
+  const closeConnection = corked.close;
+  res.writeStatus(statusLine(status));
+  res.writeHeader('X-Request-Id', ex.requestId);
+  if (payload !== undefined) res.writeHeader('Content-Type', corked.contentType!);
+  if (headers !== undefined) for (const name in headers) res.writeHeader(name, headers[name]!);
+  if (payload === undefined) {
+    if (status === 204 || status === 304) res.endWithoutBody(undefined, closeConnection);
+    else res.end(undefined, closeConnection);
+  } else if (ex.head) {
+    res.endWithoutBody(
+      typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength,
+      closeConnection,
+    );
+  } else {
+    res.end(payload, closeConnection);
+  }
 }
