@@ -46,13 +46,22 @@ export interface GroupCommitOptions {
 }
 
 export const EMPTY_TAGS_JSON = '[]';
+/** `json` and `tagsJson` before an engine encodes (and for engines that do not). */
+const NO_TEXT = Object.freeze([]) as unknown as string[];
 
 /** Serializes for SQLite-like stores: JSON text for data and tags. */
 export function encodeJson(pending: Pending): void {
-  for (const e of pending.stored) {
-    pending.json.push(JSON.stringify(e.data) ?? 'null');
-    pending.tagsJson.push(e.tags.length === 0 ? EMPTY_TAGS_JSON : JSON.stringify(e.tags));
+  const { stored } = pending;
+  // Sized once: an array grown by push from empty takes room for 17.
+  const json: string[] = new Array(stored.length);
+  const tagsJson: string[] = new Array(stored.length);
+  for (let i = 0; i < stored.length; i++) {
+    const e = stored[i]!;
+    json[i] = JSON.stringify(e.data) ?? 'null';
+    tagsJson[i] = e.tags.length === 0 ? EMPTY_TAGS_JSON : JSON.stringify(e.tags);
   }
+  pending.json = json;
+  pending.tagsJson = tagsJson;
 }
 
 function isTime(n: unknown): n is number {
@@ -109,8 +118,8 @@ export class GroupCommit {
         key,
         firstSeq,
         stored,
-        json: [],
-        tagsJson: [],
+        json: NO_TEXT,
+        tagsJson: NO_TEXT,
         wakeupAt,
         resolve: resolve as (events: StoredEvent[]) => void,
         reject,
