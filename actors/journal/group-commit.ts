@@ -3,7 +3,6 @@ import {
   type CommitObserver,
   JournalClosedError,
   JournalWriteError,
-  type NactPersistedEvent,
   type StoredEvent,
 } from './types.ts';
 
@@ -133,12 +132,6 @@ export class GroupCommit {
       this.queue.push(pending);
       this.schedule();
     });
-  }
-
-  persist(event: NactPersistedEvent): Promise<void> {
-    const { key, sequenceNumber, data, tags } = event;
-    const createdAt = event.createdAt ?? Date.now();
-    return this.append({ key, events: [{ sequenceNumber, data, tags, createdAt }] }).then(() => undefined);
   }
 
   /** Refuses new appends, then waits until every queued one is committed or refused. */

@@ -93,20 +93,6 @@ export function journalContract(
       assert.equal(await j.events(k, 0, 1), [stored[0]]);
       assert.equal(await j.events(k, 2), []);
       assert.equal(await j.events(key('nobody')), []);
-
-      const nact = key('nact');
-      await j.persist({ key: nact, sequenceNumber: 1, data: { type: 'Hello' }, createdAt: T0 });
-      await j.persist({ key: nact, sequenceNumber: 2, data: { type: 'Again' }, tags: ['x'] });
-      const persisted = await j.events(nact);
-      assert.equal(
-        persisted.map((e) => [e.sequenceNumber, e.data, e.tags]),
-        [
-          [1, { type: 'Hello' }, []],
-          [2, { type: 'Again' }, ['x']],
-        ],
-      );
-      assert.is(persisted[0]?.createdAt, T0);
-      assert.is(typeof persisted[1]?.createdAt, 'number');
     }));
 
   test("sequence numbers must continue the key's last one", () =>
@@ -315,7 +301,7 @@ export function journalContract(
     const j = await open();
     const appended = [
       j.append({ key: k, events: [ev(1, 'queued')] }),
-      j.persist({ key: k, ...ev(2, 'too') }),
+      j.append({ key: k, events: [ev(2, 'too')] }),
     ];
     const closed = j.close();
     assert.is((await appended[0])?.length, 1);
@@ -323,7 +309,6 @@ export function journalContract(
     await closed;
     await j.close();
     assert.instance(await refusal(j.append({ key: k, events: [ev(3, 'late')] })), JournalClosedError);
-    assert.instance(await refusal(j.persist({ key: k, ...ev(3, 'late') })), JournalClosedError);
     assert.instance(await refusal(j.events(k)), JournalClosedError);
     await using(async (again) => {
       assert.equal(

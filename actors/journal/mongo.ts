@@ -15,7 +15,6 @@ import {
   type Journal,
   JournalClosedError,
   JournalConflictError,
-  type NactPersistedEvent,
   type Recovery,
   type StoredEvent,
   type StoredSnapshot,
@@ -302,10 +301,6 @@ export class MongoJournal implements Journal {
 
   append<T>(batch: AppendBatch<T>): Promise<StoredEvent<T>[]> {
     return this.group.append(batch);
-  }
-
-  persist(event: NactPersistedEvent): Promise<void> {
-    return this.group.persist(event);
   }
 
   async events<T>(key: string, afterSequence = 0, limit?: number): Promise<StoredEvent<T>[]> {

@@ -8,7 +8,6 @@ import {
   type Journal,
   JournalClosedError,
   JournalConflictError,
-  type NactPersistedEvent,
   type RecoveredEvent,
   type Recovery,
   type StoredEvent,
@@ -238,10 +237,6 @@ export class SqliteJournal implements Journal {
 
   append<T>(batch: AppendBatch<T>): Promise<StoredEvent<T>[]> {
     return this.group.append(batch);
-  }
-
-  persist(event: NactPersistedEvent): Promise<void> {
-    return this.group.persist(event);
   }
 
   async events<T>(key: string, afterSequence = 0, limit?: number): Promise<StoredEvent<T>[]> {

@@ -1,10 +1,11 @@
 // The journal: where every actor's events become durable. One contract, two engines
 // (SQLite embedded, MongoDB), both tested by journal.contract.ts.
 //
-// It implements nact's persistence-engine interface (`persist`, `events`,
-// `latestSnapshot`, `takeSnapshot`) and adds what nact lacks: an atomic multi-event
-// `append` that is group-committed, a global position for projections and the live
-// feed, and wake-ups so that timers of passivated actors survive restarts.
+// An actor's events are appended atomically (several per command, group-committed with
+// other actors' appends) and read back per key from its latest snapshot on; a global
+// position orders every event for projections and the live feed, and wake-ups let timers
+// of passivated actors survive restarts. (It began as nact's persistence-engine interface;
+// the runtime's own mailbox replaced nact, and nact's one-event `persist` went with it.)
 
 /** One event as it lies in the journal. */
 export interface StoredEvent<T = unknown> {
@@ -66,15 +67,6 @@ export interface Wakeup {
 /** Observes commits, for `/metrics`; kept as a callback so the journal does not import prom-client. */
 export type CommitObserver = (batch: { events: number; appends: number; ms: number; ok: boolean }) => void;
 
-/** The event shape nact's persistence-engine interface hands to `persist`. */
-export interface NactPersistedEvent {
-  key: string;
-  sequenceNumber: number;
-  data: unknown;
-  tags?: string[];
-  createdAt?: number;
-}
-
 export interface Journal {
   /**
    * Appends atomically. Appends made in the same tick (by any actors) are written in one
@@ -105,8 +97,6 @@ export interface Journal {
   takeSnapshot<S>(snapshot: StoredSnapshot<S>): Promise<void>;
   /** Wake-ups due at or before `until`, earliest first. */
   dueWakeups(until: number, limit: number): Promise<Wakeup[]>;
-  /** nact compatibility: appends one event (nact's PersistedEvent shape). */
-  persist(event: NactPersistedEvent): Promise<void>;
   /** Waits for pending commits, then releases the store. Appends after close reject. */
   close(): Promise<void>;
   /** 'sqlite' | 'mongodb', for logs and /readyz. */
