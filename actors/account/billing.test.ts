@@ -115,6 +115,34 @@ test('hourly: the charges of a whole month add up to the monthly price exactly',
   );
 });
 
+test('hourly: the account remembers its newest tariff charges only, so its state stays small', () => {
+  const h = openAccount({ now: MAR });
+  topUp(h, 1_000_000);
+  h.ok({ type: 'AssignTariff', tariff: hourly(99_999) });
+  const service = h.ok({ type: 'Charge', amount: 100, product: 'sms' }) as AccountReplies['Charge'];
+  for (let t = MAR; t < APR; t += 3_600_000) {
+    h.now = t;
+    h.ok({ type: 'BillingTick', until: t });
+  }
+  const slices = tariffCharges(h.journal);
+  assert.is(slices.length, 744);
+  // A month of slices is 744 records; the state keeps 100 of them, so a snapshot stays small.
+  assert.ok(JSON.stringify(h.state).length < 16_000, `state is ${JSON.stringify(h.state).length} bytes`);
+  const first = slices[0]!;
+  const last = slices[slices.length - 1]!;
+  assert.is(h.refused({ type: 'Refund', chargeId: first.chargeId, amount: 1 }).code, 'charge_not_found');
+  h.ok({ type: 'Refund', chargeId: last.chargeId, amount: 1 });
+  // A service's charge is not pushed out by the tariff's.
+  h.ok({ type: 'Refund', chargeId: service.chargeId, amount: 100 });
+  // The paid period is still credited on a change of tariff.
+  const r = h.ok({
+    type: 'AssignTariff',
+    tariff: monthly(30_000, 'month'),
+  }) as AccountReplies['AssignTariff'];
+  // Switched at the start of the paid hour: all of it back but the kopeck refunded above.
+  assert.is(r.credited, last.amount - 1);
+});
+
 test('daily: a month of days adds up to the monthly price', () => {
   const h = openAccount({ now: msk(2026, 2, 1) });
   topUp(h, 1_000_000);

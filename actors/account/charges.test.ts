@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addCharge, CHUNK, type ChargeBook, chargesOf, findCharge, refundCharge } from './charges.ts';
-import { CHARGE_REFUND_WINDOW_MS, CHARGES_KEPT, type ChargeRecord } from './state.ts';
+import { CHARGE_REFUND_WINDOW_MS, CHARGES_KEPT, type ChargeRecord, TARIFF_CHARGES_KEPT } from './state.ts';
 
 const T = Date.UTC(2026, 0, 1);
 const charge = (n: number, at = T + n): ChargeRecord => ({
@@ -28,6 +28,29 @@ test('keeps the newest CHARGES_KEPT charges, oldest first, in chunks', () => {
   assert.ok(b.every((chunk) => chunk.length <= CHUNK));
   assert.is(findCharge(b, '100001-c150'), undefined);
   assert.is(findCharge(b, '100001-c151')?.amount, 151);
+});
+
+test('keeps the newest TARIFF_CHARGES_KEPT tariff charges, and every other charge among them', () => {
+  let b: ChargeBook = [];
+  const tariff = (n: number): ChargeRecord => ({ ...charge(n), chargeId: `100001-t${n}`, tariff: true });
+  // An hourly tariff's slices with a service's charge every tenth hour.
+  for (let i = 1; i <= TARIFF_CHARGES_KEPT * 3; i++) {
+    b = addCharge(b, tariff(i));
+    if (i % 10 === 0) b = addCharge(b, charge(i));
+  }
+  const all = chargesOf(b);
+  const tariffs = all.filter((c) => c.tariff);
+  assert.is(tariffs.length, TARIFF_CHARGES_KEPT);
+  assert.is(tariffs[0]!.chargeId, `100001-t${TARIFF_CHARGES_KEPT * 2 + 1}`);
+  assert.is(all.length - tariffs.length, (TARIFF_CHARGES_KEPT * 3) / 10, "no service's charge is forgotten");
+  assert.equal(
+    all.map((c) => c.at),
+    [...all.map((c) => c.at)].sort((x, y) => x - y),
+    'still oldest first',
+  );
+  assert.ok(b.every((chunk) => chunk.length > 0 && chunk.length <= CHUNK));
+  assert.is(findCharge(b, '100001-t1'), undefined);
+  assert.is(findCharge(b, '100001-c10')?.amount, 10);
 });
 
 test('forgets charges older than the refund window, up to the first one still in it', () => {

@@ -1,4 +1,4 @@
-import { CHARGE_REFUND_WINDOW_MS, CHARGES_KEPT, type ChargeRecord } from './state.ts';
+import { CHARGE_REFUND_WINDOW_MS, CHARGES_KEPT, type ChargeRecord, TARIFF_CHARGES_KEPT } from './state.ts';
 
 // The account's memory of recent charges (for refund limits), kept in state as chunks of at
 // most CHUNK records, oldest first. State is copy-on-write, so every charge copies what it
@@ -23,9 +23,13 @@ function bookOf(charges: ChargeBook | Record<string, Omit<ChargeRecord, 'chargeI
   return book;
 }
 
-/** Adds a charge and forgets the oldest beyond CHARGES_KEPT or older than the refund window. */
+/**
+ * Adds a charge and forgets the oldest beyond CHARGES_KEPT or older than the refund window,
+ * and a tariff charge the oldest tariff charge beyond TARIFF_CHARGES_KEPT.
+ */
 export function addCharge(charges: ChargeBook, record: ChargeRecord): ChargeBook {
   const book = bookOf(charges).slice();
+  if (record.tariff) forgetOldestTariffCharge(book);
   const oldest = record.at - CHARGE_REFUND_WINDOW_MS;
   let count = 0;
   for (const chunk of book) count += chunk.length;
@@ -45,6 +49,28 @@ export function addCharge(charges: ChargeBook, record: ChargeRecord): ChargeBook
   if (last === undefined || last.length >= CHUNK) book.push([record]);
   else book[book.length - 1] = [...last, record];
   return book;
+}
+
+/**
+ * Drops the oldest tariff charge from `book` (a copy the caller owns; its chunks are shared)
+ * when TARIFF_CHARGES_KEPT are remembered already. Depends only on events, like the rest.
+ */
+function forgetOldestTariffCharge(book: ChargeBook): void {
+  let count = 0;
+  let oldest: [chunk: number, index: number] | undefined;
+  for (let c = 0; c < book.length; c++) {
+    const chunk = book[c]!;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!chunk[i]!.tariff) continue;
+      count++;
+      oldest ??= [c, i];
+    }
+  }
+  if (oldest === undefined || count < TARIFF_CHARGES_KEPT) return;
+  const [c, i] = oldest;
+  const chunk = book[c]!;
+  if (chunk.length === 1) book.splice(c, 1);
+  else book[c] = [...chunk.slice(0, i), ...chunk.slice(i + 1)];
 }
 
 /** The remembered charge with this id, or undefined (never charged, or forgotten). */

@@ -1,6 +1,6 @@
 import { addCharge, refundCharge } from './charges.ts';
 import type { AccountEvent } from './events.ts';
-import { type AccountState, CLOSED_HOLDS_KEPT, type ClosedHold } from './state.ts';
+import { type AccountState, type ChargeRecord, CLOSED_HOLDS_KEPT, type ClosedHold } from './state.ts';
 
 // Pure and copy-on-write: decide folds candidate events over the live state, so evolve must
 // never touch its input.
@@ -15,17 +15,17 @@ function closeHold(state: AccountState, closed: ClosedHold): Pick<AccountState, 
 function charged(
   s: AccountState,
   e: { chargeId: string; amount: number; product: string; at: number },
+  tariff = false,
 ): Pick<AccountState, 'balance' | 'charges'> {
-  return {
-    balance: s.balance - e.amount,
-    charges: addCharge(s.charges, {
-      chargeId: e.chargeId,
-      amount: e.amount,
-      refunded: 0,
-      product: e.product,
-      at: e.at,
-    }),
+  const record: ChargeRecord = {
+    chargeId: e.chargeId,
+    amount: e.amount,
+    refunded: 0,
+    product: e.product,
+    at: e.at,
   };
+  if (tariff) record.tariff = true;
+  return { balance: s.balance - e.amount, charges: addCharge(s.charges, record) };
 }
 
 export function evolve(prev: AccountState, e: AccountEvent): AccountState {
@@ -98,7 +98,7 @@ export function evolve(prev: AccountState, e: AccountEvent): AccountState {
       return {
         ...s,
         seq,
-        ...charged(s, e),
+        ...charged(s, e, true),
         tariff: s.tariff && {
           ...s.tariff,
           billedUntil: Math.max(s.tariff.billedUntil, e.end),
