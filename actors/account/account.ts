@@ -47,6 +47,9 @@ export const accountKind: ActorKind<AccountState, AccountCommand, AccountEvent, 
   evolve,
   timers,
   topics,
+  // Billing re-activates every account each tick (hourly, for an hourly tariff): replaying
+  // up to 500 events each time cost ~1.5 ms per account; its state is a few kilobytes.
+  snapshotEvery: 100,
 };
 
 export type { AccountCommand } from './commands.ts';

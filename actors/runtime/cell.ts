@@ -320,7 +320,7 @@ export class ActorCell {
       env.log.error({ err: error, kind: kind.name, id: this.id }, 'effects threw');
     }
     this.armTimer();
-    if (this.eventsSinceSnapshot >= env.snapshotEvery) return this.snapshot(now);
+    if (this.eventsSinceSnapshot >= this.snapshotInterval()) return this.snapshot(now);
     return undefined;
   };
 
@@ -345,6 +345,17 @@ export class ActorCell {
       done?.reject(errors.storeUnavailable());
     }
   };
+
+  /**
+   * Events between this actor's snapshots: its kind's cadence, at least a quarter of its
+   * applied keys (~170 bytes each in every snapshot, so a snapshot costs about as much to
+   * write as the events since the last one), and never more than the system's.
+   */
+  private snapshotInterval(): number {
+    const { kind, env } = this;
+    if (kind.snapshotEvery === undefined) return env.snapshotEvery;
+    return Math.min(env.snapshotEvery, Math.max(kind.snapshotEvery, this.applied.size >> 2));
+  }
 
   /** A method, not a closure made per command: with keepNames each of those cost a defineProperty. */
   private count(outcome: 'duplicate' | 'rejected' | 'failed' | 'applied'): void {

@@ -87,6 +87,13 @@ export interface ActorKind<S, C, E, R = unknown> {
    * secrets); in-process onPersisted listeners (projections, the audit log) still see them.
    */
   live?: boolean;
+  /**
+   * Events between snapshots, for a kind whose actors are activated often and whose state is
+   * small (an account on an hourly tariff: every tick re-activates it). The system's
+   * `snapshotEvery` caps it; a large applied-keys window (which every snapshot carries)
+   * stretches it, so such a snapshot is not rewritten every few events.
+   */
+  snapshotEvery?: number;
 }
 
 /** A decision helper for kinds: `return reject(409, 'insufficient_funds', '…')`. */

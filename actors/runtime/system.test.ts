@@ -392,6 +392,53 @@ runtime(
 );
 
 runtime(
+  'a kind snapshots at its own cadence, capped by the system and stretched by its applied keys',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'abonent-runtime-'));
+    const file = join(dir, 'journal.sqlite');
+    const often = { ...tallyKind, name: 'often', snapshotEvery: 5 };
+    const recovered = async (options: Partial<ActorSystemOptions>, id: string, keyed: boolean, n: number) => {
+      let journal = await openSqliteJournal({ file });
+      let system = new ActorSystem({ journal, log, ...options }).register(often);
+      await system.start();
+      for (let i = 0; i < n; i++) {
+        await system.ask(often, id, { type: 'add', amount: 1 }, keyed ? { idempotencyKey: `k${i}` } : {});
+      }
+      await system.stop();
+      await journal.close();
+      journal = await openSqliteJournal({ file });
+      system = new ActorSystem({ journal, log, ...options }).register(often);
+      await system.start();
+      assert.is(await system.read(often, id, (s) => s.count), n);
+      const stats = system.inspect('often', id)?.recovery;
+      await system.stop();
+      await journal.close();
+      return stats;
+    };
+    try {
+      // Its own 5 under the system's 500: snapshots after 5 and 10, two events to replay.
+      assert.equal(await recovered({ snapshotEvery: 500 }, 'a', false, 12), {
+        snapshotSequence: 10,
+        eventsReplayed: 2,
+      });
+      // The system's 3 caps it.
+      assert.equal(await recovered({ snapshotEvery: 3 }, 'b', false, 12), {
+        snapshotSequence: 12,
+        eventsReplayed: 0,
+      });
+      // Every snapshot carries the applied keys: with n keys it waits n/4 events (at 5, 10, 15,
+      // 20, then 26 and 34), so a large window is not rewritten every few events.
+      assert.equal(await recovered({ snapshotEvery: 500 }, 'c', true, 40), {
+        snapshotSequence: 34,
+        eventsReplayed: 6,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+runtime(
   'after stop, messages are refused as not ready (a counted dead letter), never silently dropped',
   async () => {
     const metrics = createRuntimeMetrics(new Registry());
