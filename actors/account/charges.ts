@@ -70,7 +70,13 @@ function forgetOldestTariffCharge(book: ChargeBook): void {
   const [c, i] = oldest;
   const chunk = book[c]!;
   if (chunk.length === 1) book.splice(c, 1);
-  else book[c] = [...chunk.slice(0, i), ...chunk.slice(i + 1)];
+  // Usually the book's very first record (an hourly tariff's oldest slice): one copy.
+  else if (i === 0) book[c] = chunk.slice(1);
+  else {
+    const rest = chunk.slice();
+    rest.splice(i, 1);
+    book[c] = rest;
+  }
 }
 
 /** The remembered charge with this id, or undefined (never charged, or forgotten). */
