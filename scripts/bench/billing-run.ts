@@ -18,8 +18,9 @@ import { BillingClock } from '../../actors/billing/clock.ts';
 import { openBillingIndex } from '../../actors/billing/index.ts';
 import { BILLING_TOPIC, type BillingProgress } from '../../actors/billing/run.ts';
 import { openSqliteJournal } from '../../actors/journal/sqlite.ts';
-import type { NewEvent } from '../../actors/journal/types.ts';
+import type { NewEvent, StoredSnapshot } from '../../actors/journal/types.ts';
 import { LocalBus } from '../../actors/runtime/bus.ts';
+import type { SnapshotData } from '../../actors/runtime/cell.ts';
 import { ManualClock } from '../../actors/runtime/clock.ts';
 import type { Envelope } from '../../actors/runtime/envelope.ts';
 import { type Cause, isRejected } from '../../actors/runtime/kind.ts';
@@ -32,6 +33,11 @@ import { ActorSystem } from '../../actors/runtime/system.ts';
 // Set-up (not measured) writes each account's history straight into the journal in large
 // group commits: the events are made by the account kind's own decide/evolve, with the
 // envelopes the runtime writes, so the run recovers exactly what real accounts would hold.
+//
+// BENCH_AGE_DAYS (default 0) gives every account that many days of hourly billing before
+// the run, with the latest snapshot the runtime would have taken at the account's cadence:
+// the steady state of a provider billing hourly, where each tick recovers an account from
+// its snapshot and the events after it. (Try BENCH_ACCOUNTS=5000 BENCH_AGE_DAYS=60.)
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
@@ -39,7 +45,9 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const PROFILE = process.env.BENCH_PROFILE;
 /** A folder that keeps the set-up journal between runs (delete it when done). */
 const SETUP_CACHE = process.env.BENCH_SETUP_CACHE;
-const SETUP_CHUNK = 10_000;
+const AGE_DAYS = Number(process.env.BENCH_AGE_DAYS ?? 0);
+/** Accounts per set-up commit: fewer when each brings a long history. */
+const SETUP_CHUNK = AGE_DAYS > 0 ? 200 : 10_000;
 /**
  * V8's young generation per semi-space, MB (0: V8's default, 16 on Node 20). A tick's garbage
  * lives until its commit, a few ms, long enough to outlive the default one's scavenges: it
@@ -49,36 +57,54 @@ const SEMI_SPACE_MB = Number(process.env.BENCH_SEMI_SPACE_MB ?? 64);
 
 /** Moscow wall time (UTC+3, no DST) as an instant. */
 const msk = (y: number, m: number, d: number, h: number, mi = 0) => Date.UTC(y, m - 1, d, h - 3, mi);
-const SET_UP_AT = msk(2026, 3, 10, 12, 20);
+const HOUR = 3_600_000;
 const RUN_AT = msk(2026, 3, 10, 13);
+const SET_UP_AT = msk(2026, 3, 10, 12, 20) - AGE_DAYS * 24 * HOUR;
 const cashier: Cause = { type: 'staff', id: 'cashier-1' };
 
 const SET_UP: AccountCommand[] = [
   { type: 'Open', subscriberId: null },
-  { type: 'TopUp', amount: 500_00, source: 'cash', reference: 'bench' },
+  // Enough for the run and for every hour of the aged history (1 ₽ an hour).
+  { type: 'TopUp', amount: 500_00 + AGE_DAYS * 24 * 100, source: 'cash', reference: 'bench' },
   {
     type: 'AssignTariff',
     tariff: { tariffId: 'home-100', name: 'Home 100', billing: 'hourly', pricePerMonth: 720_00 },
   },
 ];
 
-/** The journal batch of one account, as the runtime would have appended it. */
-function history(id: string): NewEvent<Envelope>[] {
+const billingCause: Cause = { type: 'system', id: 'billing' };
+
+/**
+ * The journal batch of one account, as the runtime would have appended it, and the latest
+ * snapshot it would have taken (with the aged history only: a young account has none).
+ */
+function history(id: string): { events: NewEvent<Envelope>[]; snapshot?: StoredSnapshot<SnapshotData> } {
   let state: AccountState = accountKind.initial(id);
-  const out: NewEvent<Envelope>[] = [];
-  for (const command of SET_UP) {
-    const decision = accountKind.decide(state, command, { id, now: SET_UP_AT, cause: cashier });
+  const events: NewEvent<Envelope>[] = [];
+  const every = accountKind.snapshotEvery ?? 500;
+  let snapshot: StoredSnapshot<SnapshotData> | undefined;
+  const apply = (command: AccountCommand, now: number, cause: Cause) => {
+    const decision = accountKind.decide(state, command, { id, now, cause });
     if (isRejected(decision)) throw decision.reject;
     for (const event of decision.events) {
       state = accountKind.evolve(state, event);
-      out.push({
-        sequenceNumber: out.length + 1,
-        createdAt: SET_UP_AT,
-        data: { event, by: cashier, at: SET_UP_AT },
-      });
+      events.push({ sequenceNumber: events.length + 1, createdAt: now, data: { event, by: cause, at: now } });
+      if (events.length % every === 0) {
+        snapshot = {
+          key: `account:${id}`,
+          sequenceNumber: events.length,
+          data: { state, applied: [] },
+          createdAt: now,
+        };
+      }
     }
+  };
+  for (const command of SET_UP) apply(command, SET_UP_AT, cashier);
+  // Each hour's tick of the aged history, up to the hour before the run.
+  for (let at = SET_UP_AT + HOUR - (SET_UP_AT % HOUR); at < RUN_AT; at += HOUR) {
+    apply({ type: 'BillingTick', until: at }, at, billingCause);
   }
-  return out;
+  return snapshot ? { events, snapshot } : { events };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -113,17 +139,21 @@ async function setUp(file: string): Promise<void> {
   const started = performance.now();
   for (let from = 0; from < ACCOUNTS; from += SETUP_CHUNK) {
     const appends: Promise<unknown>[] = [];
+    const snapshots: StoredSnapshot<SnapshotData>[] = [];
     for (let i = from; i < Math.min(ACCOUNTS, from + SETUP_CHUNK); i++) {
       const id = `A${i}`;
-      appends.push(journal.append({ key: `account:${id}`, events: history(id) }));
+      const { events, snapshot } = history(id);
+      appends.push(journal.append({ key: `account:${id}`, events }));
+      if (snapshot) snapshots.push(snapshot);
     }
     await Promise.all(appends);
+    await Promise.all(snapshots.map((snapshot) => journal.takeSnapshot(snapshot)));
     if ((from / SETUP_CHUNK) % 20 === 19) console.log(`  set up ${from + SETUP_CHUNK} accounts`);
   }
   const events = await journal.lastPosition();
   await journal.close();
   console.log(
-    `set-up: ${ACCOUNTS} accounts, ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `set-up: ${ACCOUNTS} accounts${AGE_DAYS > 0 ? ` with ${AGE_DAYS} days of hourly billing` : ''}, ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 }
 
@@ -157,7 +187,7 @@ export async function run(): Promise<void> {
   try {
     if (SETUP_CACHE) {
       // Iterating on the run: set up once into the cache, then start each time from a copy.
-      const base = join(SETUP_CACHE, `billing-run-${ACCOUNTS}.sqlite`);
+      const base = join(SETUP_CACHE, `billing-run-${ACCOUNTS}-${AGE_DAYS}d.sqlite`);
       if (!existsSync(base)) await setUp(base);
       copyFileSync(base, file);
     } else await setUp(file);
@@ -251,6 +281,7 @@ export async function run(): Promise<void> {
       JSON.stringify({
         bench: 'billing-run',
         accounts: ACCOUNTS,
+        ...(AGE_DAYS > 0 ? { age_days: AGE_DAYS } : {}),
         seconds: Number(seconds.toFixed(2)),
         value: Math.round(progress.charged / seconds),
         unit: 'charges/s',
