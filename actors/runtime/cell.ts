@@ -3,7 +3,7 @@ import { ApiError, errors } from '../../protocol/errors.ts';
 import { type Journal, JournalConflictError, type NewEvent, type StoredEvent } from '../journal/types.ts';
 import type { Bus, LiveEvent } from './bus.ts';
 import type { Clock } from './clock.ts';
-import type { AppliedRecord, Envelope } from './envelope.ts';
+import { type AppliedRecord, type Envelope, envelope, timeOf } from './envelope.ts';
 import { fingerprint as fingerprintOf } from './fingerprint.ts';
 import { type AppliedEntry, AppliedKeys, type IdempotencyPolicy } from './idempotency.ts';
 import { type ActorKind, type Cause, type EffectContext, isRejected, systemCause } from './kind.ts';
@@ -192,7 +192,7 @@ export class ActorCell {
       // Only evolve runs here: effects already happened (or are pending intents in state).
       for (const stored of events) {
         state = kind.evolve(state, stored.data.event);
-        if (stored.data.applied) applied.record(stored.data.applied, stored.data.at);
+        if (stored.data.applied) applied.record(stored.data.applied, timeOf(stored.data));
         sequence = stored.sequenceNumber;
       }
       this.state = state;
@@ -282,10 +282,7 @@ export class ActorCell {
       toAppend[i] = {
         sequenceNumber: this.sequenceNumber + 1 + i,
         createdAt: now,
-        data:
-          i === last && record
-            ? { event, by: cause, at: now, applied: record }
-            : { event, by: cause, at: now },
+        data: envelope(event, cause, now, i === last ? record : undefined),
       };
     }
     this.writing = { next, events, reply, record, wakeup, now, cause, done };
@@ -373,7 +370,7 @@ export class ActorCell {
         sequenceNumber: s.sequenceNumber,
         event: s.data.event,
         cause,
-        at: s.data.at,
+        at: timeOf(s.data),
       }),
     );
     for (const listener of onPersisted) {

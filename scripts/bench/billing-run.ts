@@ -22,7 +22,7 @@ import type { NewEvent, StoredSnapshot } from '../../actors/journal/types.ts';
 import { LocalBus } from '../../actors/runtime/bus.ts';
 import type { SnapshotData } from '../../actors/runtime/cell.ts';
 import { ManualClock } from '../../actors/runtime/clock.ts';
-import type { Envelope } from '../../actors/runtime/envelope.ts';
+import { type Envelope, envelope } from '../../actors/runtime/envelope.ts';
 import { type Cause, isRejected } from '../../actors/runtime/kind.ts';
 import { ActorSystem } from '../../actors/runtime/system.ts';
 
@@ -88,7 +88,7 @@ function history(id: string): { events: NewEvent<Envelope>[]; snapshot?: StoredS
     if (isRejected(decision)) throw decision.reject;
     for (const event of decision.events) {
       state = accountKind.evolve(state, event);
-      events.push({ sequenceNumber: events.length + 1, createdAt: now, data: { event, by: cause, at: now } });
+      events.push({ sequenceNumber: events.length + 1, createdAt: now, data: envelope(event, cause, now) });
       if (events.length % every === 0) {
         snapshot = {
           key: `account:${id}`,

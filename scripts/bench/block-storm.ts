@@ -7,7 +7,7 @@ import type { AccountEvent } from '../../actors/account/events.ts';
 import { openSqliteJournal } from '../../actors/journal/sqlite.ts';
 import type { NewEvent } from '../../actors/journal/types.ts';
 import { ManualClock } from '../../actors/runtime/clock.ts';
-import type { Envelope } from '../../actors/runtime/envelope.ts';
+import { type Envelope, envelope } from '../../actors/runtime/envelope.ts';
 import { type Cause, isRejected } from '../../actors/runtime/kind.ts';
 import { startAbonent } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
@@ -71,7 +71,7 @@ function history(id: string, paid: number): NewEvent<Envelope>[] {
   return events.map((event, i) => ({
     sequenceNumber: i + 1,
     createdAt: SET_UP_AT,
-    data: { event, by: cashier, at: SET_UP_AT },
+    data: envelope(event, cashier, SET_UP_AT),
   }));
 }
 

@@ -9,6 +9,7 @@ import { accountKind } from '../../actors/account/account.ts';
 import { openJournal } from '../../actors/journal/open.ts';
 import type { Journal } from '../../actors/journal/types.ts';
 import { sequenceKind } from '../../actors/numbering/sequence.ts';
+import { envelope } from '../../actors/runtime/envelope.ts';
 import type { ActorKind, Cause } from '../../actors/runtime/kind.ts';
 import { subscriberKind } from '../../actors/subscriber/subscriber.ts';
 import { launchChromium } from '../lib/chromium.ts';
@@ -235,7 +236,7 @@ function append<E>(journal: Journal, key: string, events: E[], cause: Cause, now
     events: events.map((event, i) => ({
       sequenceNumber: i + 1,
       createdAt: now,
-      data: { event, by: cause, at: now },
+      data: envelope(event, cause, now),
     })),
   });
 }
