@@ -344,14 +344,15 @@ export class ActorCell {
   };
 
   /**
-   * Events between this actor's snapshots: its kind's cadence, at least a quarter of its
-   * applied keys (~170 bytes each in every snapshot, so a snapshot costs about as much to
-   * write as the events since the last one), and never more than the system's.
+   * Events between this actor's snapshots: its kind's cadence, at least as many as the applied
+   * keys every snapshot carries (~170 bytes each, about half an event: spread over the events
+   * waited for, a snapshot's keys cost less than those events), and never more than the
+   * system's.
    */
   private snapshotInterval(): number {
     const { kind, env } = this;
     if (kind.snapshotEvery === undefined) return env.snapshotEvery;
-    return Math.min(env.snapshotEvery, Math.max(kind.snapshotEvery, this.applied.size >> 2));
+    return Math.min(env.snapshotEvery, Math.max(kind.snapshotEvery(this.state), this.applied.size));
   }
 
   /** A method, not a closure made per command: with keepNames each of those cost a defineProperty. */

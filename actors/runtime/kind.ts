@@ -88,12 +88,13 @@ export interface ActorKind<S, C, E, R = unknown> {
    */
   live?: boolean;
   /**
-   * Events between snapshots, for a kind whose actors are activated often and whose state is
-   * small (an account on an hourly tariff: every tick re-activates it). The system's
-   * `snapshotEvery` caps it; a large applied-keys window (which every snapshot carries)
-   * stretches it, so such a snapshot is not rewritten every few events.
+   * Events to wait before the next snapshot of this state, for a kind whose actors are
+   * activated often (an account on an hourly tariff: every tick re-activates it). Let it grow
+   * with what the state holds, so that a snapshot costs no more to write, spread over the
+   * events it waited for, than those events did. The runtime stretches it to the applied keys
+   * a snapshot carries and caps it at the system's `snapshotEvery`.
    */
-  snapshotEvery?: number;
+  snapshotEvery?(state: S): number;
 }
 
 /** A decision helper for kinds: `return reject(409, 'insufficient_funds', '…')`. */

@@ -81,7 +81,7 @@ const billingCause: Cause = { type: 'system', id: 'billing' };
 function history(id: string): { events: NewEvent<Envelope>[]; snapshot?: StoredSnapshot<SnapshotData> } {
   let state: AccountState = accountKind.initial(id);
   const events: NewEvent<Envelope>[] = [];
-  const every = accountKind.snapshotEvery ?? 500;
+
   let snapshot: StoredSnapshot<SnapshotData> | undefined;
   const apply = (command: AccountCommand, now: number, cause: Cause) => {
     const decision = accountKind.decide(state, command, { id, now, cause });
@@ -89,7 +89,9 @@ function history(id: string): { events: NewEvent<Envelope>[]; snapshot?: StoredS
     for (const event of decision.events) {
       state = accountKind.evolve(state, event);
       events.push({ sequenceNumber: events.length + 1, createdAt: now, data: envelope(event, cause, now) });
-      if (events.length % every === 0) {
+      // Where the runtime would have taken one (no applied keys here: ticks carry none).
+      const every = Math.min(500, accountKind.snapshotEvery?.(state) ?? 500);
+      if (events.length - (snapshot?.sequenceNumber ?? 0) >= every) {
         snapshot = {
           key: `account:${id}`,
           sequenceNumber: events.length,
