@@ -41,12 +41,16 @@ function topics(state: AccountState, event: AccountEvent): string[] {
 }
 
 /**
- * Billing re-activates every account each tick (hourly, for an hourly tariff): replaying up
- * to 500 events each time cost ~1.5 ms per account, where an account's state is a few
- * kilobytes. Every 100 events, then, or later for a long charge book (~90 bytes a charge):
- * half its charges, so a snapshot's book costs less than the events it waited for.
+ * Billing re-activates every account with a tariff each tick (hourly, for an hourly tariff):
+ * replaying up to 500 events each time cost ~1.5 ms per account, where such an account's
+ * state is a few kilobytes. Every 100 events, then, or later for a long charge book (~90
+ * bytes a charge): half its charges, so a snapshot's book costs less than the events it
+ * waited for. An account without a tariff is activated by its own traffic only and keeps
+ * the system's cadence (a wallet account of a busy service would otherwise write its large
+ * snapshot far more often).
  */
 function snapshotEvery(state: AccountState): number {
+  if (state.tariff === null) return Number.POSITIVE_INFINITY;
   let charges = 0;
   for (const chunk of state.charges) charges += chunk.length;
   return Math.max(100, charges >> 1);

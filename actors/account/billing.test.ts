@@ -128,6 +128,10 @@ test('hourly: the account remembers its newest tariff charges only, so its state
   assert.is(slices.length, 744);
   // A month of slices is 744 records; the state keeps 100 of them, so a snapshot stays small.
   assert.ok(JSON.stringify(h.state).length < 16_000, `state is ${JSON.stringify(h.state).length} bytes`);
+  // Re-activated by every tick, it is snapshotted every 100 events (a tariff-less one at the
+  // system's cadence).
+  assert.is(accountKind.snapshotEvery!(h.state), 100);
+  assert.is(accountKind.snapshotEvery!(openAccount().state), Number.POSITIVE_INFINITY);
   const first = slices[0]!;
   const last = slices[slices.length - 1]!;
   assert.is(h.refused({ type: 'Refund', chargeId: first.chargeId, amount: 1 }).code, 'charge_not_found');

@@ -92,7 +92,7 @@ export interface ActorKind<S, C, E, R = unknown> {
    * activated often (an account on an hourly tariff: every tick re-activates it). Let it grow
    * with what the state holds, so that a snapshot costs no more to write, spread over the
    * events it waited for, than those events did. The runtime stretches it to the applied keys
-   * a snapshot carries and caps it at the system's `snapshotEvery`.
+   * a snapshot carries and caps it at the system's `snapshotEvery` (so Infinity means that one).
    */
   snapshotEvery?(state: S): number;
 }

@@ -127,6 +127,7 @@ export class ActorSystem {
       },
       onBroken: (cell) => this.forget(cell),
       onPersisted: [],
+      snapshots: new Set(),
     };
   }
 
@@ -273,6 +274,8 @@ export class ActorSystem {
       );
     }
     for (const live of [...this.live.values()]) this.remove(live);
+    // Snapshots run beside the mailboxes; the journal may close once they are written.
+    await Promise.all(this.env.snapshots);
     this.state = 'stopped';
   }
 
