@@ -1,4 +1,5 @@
 import type { ActorKind, Timer } from '../runtime/kind.ts';
+import { countCharges } from './charges.ts';
 import type { AccountCommand } from './commands.ts';
 import { decide } from './decide.ts';
 import type { AccountEvent } from './events.ts';
@@ -51,9 +52,7 @@ function topics(state: AccountState, event: AccountEvent): string[] {
  */
 function snapshotEvery(state: AccountState): number {
   if (state.tariff === null) return Number.POSITIVE_INFINITY;
-  let charges = 0;
-  for (const chunk of state.charges) charges += chunk.length;
-  return Math.max(100, charges >> 1);
+  return Math.max(100, countCharges(state.charges) >> 1);
 }
 
 export const accountKind: ActorKind<AccountState, AccountCommand, AccountEvent, AccountReply> = {

@@ -31,8 +31,7 @@ export function addCharge(charges: ChargeBook, record: ChargeRecord): ChargeBook
   const book = bookOf(charges).slice();
   if (record.tariff) forgetOldestTariffCharge(book);
   const oldest = record.at - CHARGE_REFUND_WINDOW_MS;
-  let count = 0;
-  for (const chunk of book) count += chunk.length;
+  let count = countCharges(book);
   // Depends only on events, so recovery prunes exactly as the live actor did.
   while (book.length > 0) {
     const first = book[0]!;
@@ -77,6 +76,13 @@ function forgetOldestTariffCharge(book: ChargeBook): void {
     rest.splice(i, 1);
     book[c] = rest;
   }
+}
+
+/** How many charges the book remembers (also one read from a snapshot before chunks). */
+export function countCharges(charges: ChargeBook): number {
+  let count = 0;
+  for (const chunk of bookOf(charges)) count += chunk.length;
+  return count;
 }
 
 /** The remembered charge with this id, or undefined (never charged, or forgotten). */

@@ -3,7 +3,7 @@ import { ApiError, errors } from '../../protocol/errors.ts';
 import { type Journal, JournalConflictError, type NewEvent, type StoredEvent } from '../journal/types.ts';
 import type { Bus, LiveEvent } from './bus.ts';
 import type { Clock } from './clock.ts';
-import { type AppliedRecord, type Envelope, envelope, timeOf } from './envelope.ts';
+import { type AppliedRecord, decidedAt, type Envelope, envelope } from './envelope.ts';
 import { fingerprint as fingerprintOf } from './fingerprint.ts';
 import { type AppliedEntry, AppliedKeys, type IdempotencyPolicy } from './idempotency.ts';
 import { type ActorKind, type Cause, type EffectContext, isRejected, systemCause } from './kind.ts';
@@ -196,7 +196,7 @@ export class ActorCell {
       // Only evolve runs here: effects already happened (or are pending intents in state).
       for (const stored of events) {
         state = kind.evolve(state, stored.data.event);
-        if (stored.data.applied) applied.record(stored.data.applied, timeOf(stored.data));
+        if (stored.data.applied) applied.record(stored.data.applied, decidedAt(stored.data));
         sequence = stored.sequenceNumber;
       }
       this.state = state;
@@ -378,7 +378,7 @@ export class ActorCell {
         sequenceNumber: s.sequenceNumber,
         event: s.data.event,
         cause,
-        at: timeOf(s.data),
+        at: decidedAt(s.data),
       }),
     );
     for (const listener of onPersisted) {

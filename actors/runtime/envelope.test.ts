@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { causeOf, envelope, timeOf } from './envelope.ts';
+import { causedBy, decidedAt, envelope } from './envelope.ts';
 import { type Cause, systemCause } from './kind.ts';
 
 const cashier: Cause = { type: 'staff', id: 'cashier-1', ip: '10.0.0.7' };
@@ -12,8 +12,8 @@ test('an event that carries its own cause and time is journaled without them twi
   assert.equal(Object.keys(e), ['event', 'applied']);
   // As read back from the journal: plain JSON, the cause a copy.
   const read = JSON.parse(JSON.stringify(e));
-  assert.equal(causeOf(read), cashier);
-  assert.is(timeOf(read), T);
+  assert.equal(causedBy(read), cashier);
+  assert.is(decidedAt(read), T);
 });
 
 test('an event without them, or with another cause or time, keeps them in the envelope', () => {
@@ -23,14 +23,14 @@ test('an event without them, or with another cause or time, keeps them in the en
   const lookalike = envelope({ type: 'x', by: { ...cashier }, at: T }, cashier, T);
   assert.equal(Object.keys(lookalike), ['event', 'by', 'at']);
   const scheduled = envelope({ type: 'x', by: cashier, at: T + 60_000 }, cashier, T);
-  assert.is(timeOf(scheduled), T);
+  assert.is(decidedAt(scheduled), T);
 });
 
 test('envelopes written before keep reading as they were', () => {
   const old = { event: { type: 'Charged', by: cashier, at: T }, by: cashier, at: T };
-  assert.equal(causeOf(old), cashier);
-  assert.is(timeOf(old), T);
-  assert.equal(causeOf({ event: { type: 'x' } }), systemCause);
+  assert.equal(causedBy(old), cashier);
+  assert.is(decidedAt(old), T);
+  assert.equal(causedBy({ event: { type: 'x' } }), systemCause);
 });
 
 test.run();

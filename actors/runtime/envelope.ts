@@ -8,7 +8,7 @@ import { type Cause, systemCause } from './kind.ts';
  *
  * `by` and `at` are left out when the event itself carries the same cause and time (an
  * account's events do): they were ~70 bytes of every such event, ~16% of the journal. Read
- * them with causeOf and timeOf, which also read envelopes written before that.
+ * them with causedBy and decidedAt, which also read envelopes written before that.
  */
 export interface Envelope<E = unknown> {
   event: E;
@@ -37,11 +37,11 @@ export function envelope<E>(event: E, by: Cause, at: number, applied?: AppliedRe
 }
 
 /** Who caused the event. */
-export function causeOf(envelope: Envelope): Cause {
+export function causedBy(envelope: Envelope): Cause {
   return envelope.by ?? (envelope.event as Stamped).by ?? systemCause;
 }
 
 /** When it was decided (the runtime's clock), in milliseconds since the epoch. */
-export function timeOf(envelope: Envelope): number {
+export function decidedAt(envelope: Envelope): number {
   return envelope.at ?? (envelope.event as Stamped).at ?? 0;
 }

@@ -1,6 +1,6 @@
 import type { Journal, StoredEvent } from '../journal/types.ts';
 import type { LiveEvent } from './bus.ts';
-import { causeOf, type Envelope, timeOf } from './envelope.ts';
+import { causedBy, decidedAt, type Envelope } from './envelope.ts';
 import type { ActorSystem } from './system.ts';
 
 // Read models (lists, search, KPIs, the audit log) are projections: built from the whole
@@ -40,8 +40,8 @@ export function toLiveEvent(stored: StoredEvent<Envelope>): LiveEvent {
     id,
     sequenceNumber: stored.sequenceNumber,
     event: stored.data.event,
-    cause: causeOf(stored.data),
-    at: timeOf(stored.data),
+    cause: causedBy(stored.data),
+    at: decidedAt(stored.data),
   };
 }
 

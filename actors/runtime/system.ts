@@ -16,6 +16,9 @@ import { type ActorKind, type Cause, systemCause } from './kind.ts';
 import { Mailbox, type MailboxHooks } from './mailbox.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 
+/** Events between an actor's snapshots unless configured (a kind may take fewer). */
+export const DEFAULT_SNAPSHOT_EVERY = 500;
+
 export interface ActorSystemOptions {
   journal: Journal;
   log: Logger;
@@ -107,7 +110,7 @@ export class ActorSystem {
 
   constructor(private readonly options: ActorSystemOptions) {
     this.clock = options.clock ?? systemClock;
-    this.snapshotEvery = options.snapshotEvery ?? 500;
+    this.snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     this.passivateAfterMs = options.passivateAfterMs ?? 300_000;
     this.mailboxLimit = options.mailboxLimit ?? 1000;
     this.askTimeoutMs = options.askTimeoutMs ?? 5000;

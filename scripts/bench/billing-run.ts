@@ -24,7 +24,7 @@ import type { SnapshotData } from '../../actors/runtime/cell.ts';
 import { ManualClock } from '../../actors/runtime/clock.ts';
 import { type Envelope, envelope } from '../../actors/runtime/envelope.ts';
 import { type Cause, isRejected } from '../../actors/runtime/kind.ts';
-import { ActorSystem } from '../../actors/runtime/system.ts';
+import { ActorSystem, DEFAULT_SNAPSHOT_EVERY } from '../../actors/runtime/system.ts';
 
 // One billing run over BENCH_ACCOUNTS (1,000,000) accounts on an hourly tariff, at the top
 // of the hour after they were set up: each account is activated from the journal, charged
@@ -90,7 +90,10 @@ function history(id: string): { events: NewEvent<Envelope>[]; snapshot?: StoredS
       state = accountKind.evolve(state, event);
       events.push({ sequenceNumber: events.length + 1, createdAt: now, data: envelope(event, cause, now) });
       // Where the runtime would have taken one (no applied keys here: ticks carry none).
-      const every = Math.min(500, accountKind.snapshotEvery?.(state) ?? 500);
+      const every = Math.min(
+        DEFAULT_SNAPSHOT_EVERY,
+        accountKind.snapshotEvery?.(state) ?? DEFAULT_SNAPSHOT_EVERY,
+      );
       if (events.length - (snapshot?.sequenceNumber ?? 0) >= every) {
         snapshot = {
           key: `account:${id}`,

@@ -4,7 +4,7 @@ import type { BillingProgress } from '../../actors/billing/run.ts';
 import type { StoredEvent } from '../../actors/journal/types.ts';
 import type { LiveEvent } from '../../actors/runtime/bus.ts';
 import type { Clock } from '../../actors/runtime/clock.ts';
-import { type Envelope, timeOf } from '../../actors/runtime/envelope.ts';
+import { decidedAt, type Envelope } from '../../actors/runtime/envelope.ts';
 import { type JournalFollower, splitKey } from '../../actors/runtime/projection.ts';
 import type { Kpi, KpiHourly } from '../../protocol/dashboard.ts';
 import type { AccountDirectory } from './directory.ts';
@@ -52,7 +52,7 @@ export class KpiBoard implements JournalFollower {
 
   stored(stored: StoredEvent<Envelope>): void {
     if (splitKey(stored.key).kind === ACCOUNT)
-      this.count(stored.data.event as AccountEvent, timeOf(stored.data));
+      this.count(stored.data.event as AccountEvent, decidedAt(stored.data));
   }
 
   live(events: LiveEvent[]): void {

@@ -79,10 +79,16 @@ class Exchange implements RequestContext {
   /** True once the request body, if any, has been read to its end. */
   bodyConsumed = true;
   routePath = 'unmatched';
+  /** The matched route, its body being read, or why the body is refused (set by dispatch). */
+  compiled: CompiledRoute | undefined = undefined;
+  bodyReader: BodyReader | undefined = undefined;
+  bodyError: ApiError | undefined = undefined;
   private parsedQuery: URLSearchParams | undefined;
   private childLog: Logger | undefined;
 
   constructor(
+    /** uWS's response: valid until it is ended or the request is aborted. */
+    readonly res: uWS.HttpResponse,
     readonly method: Method | 'HEAD',
     readonly path: string,
     private readonly rawQuery: string,
@@ -138,7 +144,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (inFlight === 0) drained?.();
   }
 
-  function send(res: uWS.HttpResponse, ex: Exchange, reply: HttpReply): void {
+  function send(ex: Exchange, reply: HttpReply): void {
     if (ex.aborted || ex.done) return;
     const { status } = reply;
     let payload: string | Uint8Array | undefined;
@@ -156,7 +162,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ex.done = true;
     // An unread body would be taken for the next request on a keep-alive connection.
     const closeConnection = closing || !ex.bodyConsumed;
-    corked.res = res;
     corked.ex = ex;
     corked.status = status;
     corked.payload = payload;
@@ -164,10 +169,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     corked.headers = reply.headers;
     corked.close = closeConnection;
     try {
-      res.cork(writeCorked);
+      ex.res.cork(writeCorked);
     } finally {
       // Not kept until the next response.
-      corked.res = undefined;
       corked.ex = undefined;
       corked.payload = undefined;
       corked.headers = undefined;
@@ -175,7 +179,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     finish(ex, status);
   }
 
-  function fail(res: uWS.HttpResponse, ex: Exchange, error: unknown): void {
+  function fail(ex: Exchange, error: unknown): void {
     if (error instanceof ApiError) {
       if (error.status >= 500 && error.code !== 'not_ready')
         ex.log.warn({ code: error.code, route: ex.routePath }, error.message);
@@ -191,13 +195,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           },
           error.message,
         );
-      send(res, ex, { status: error.status, body: error.toBody(), headers: error.headers });
+      send(ex, { status: error.status, body: error.toBody(), headers: error.headers });
       return;
     }
     // The client learns only that it failed; the log gets the whole story.
     ex.log.error({ err: error, method: ex.method, route: ex.routePath }, 'request failed');
     const internal = errors.internal();
-    send(res, ex, { status: internal.status, body: internal.toBody() });
+    send(ex, { status: internal.status, body: internal.toBody() });
   }
 
   /**
@@ -225,65 +229,35 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
    * here, and the common one (bootstrap or cached token, body in the first packet, an actor's
    * reply) needs no promise of its own but the handler's.
    */
-  function run(
-    res: uWS.HttpResponse,
-    ex: Exchange,
-    compiled: CompiledRoute,
-    body: BodyReader | undefined,
-    bodyError: ApiError | undefined,
-  ): void {
-    const { route } = compiled;
+  function run(ex: Exchange): void {
     try {
-      if (route.auth === 'public') {
-        // A public route still learns who is calling when a valid token is sent.
-        if (ex.headers.authorization) {
-          let found: Principal | null | Promise<Principal | null>;
-          try {
-            found = authenticate(ex);
-          } catch {
-            found = null;
-          }
-          if (found instanceof Promise) {
-            found.then(
-              (principal) => {
-                ex.principal = principal;
-                afterAuth(res, ex, compiled, body, bodyError);
-              },
-              () => afterAuth(res, ex, compiled, body, bodyError),
-            );
-            return;
-          }
-          ex.principal = found;
-        }
-        afterAuth(res, ex, compiled, body, bodyError);
-        return;
-      }
-      const found = authenticate(ex);
+      const found = ex.compiled!.route.auth === 'public' ? optionalPrincipal(ex) : authenticate(ex);
       if (found instanceof Promise) {
         found.then(
-          (principal) => authorized(res, ex, compiled, body, bodyError, principal),
-          (error: unknown) => fail(res, ex, error),
+          (principal) => authorized(ex, principal),
+          (error: unknown) => fail(ex, error),
         );
-        return;
-      }
-      authorized(res, ex, compiled, body, bodyError, found);
+      } else authorized(ex, found);
     } catch (error) {
-      fail(res, ex, error);
+      fail(ex, error);
     }
   }
 
-  function authorized(
-    res: uWS.HttpResponse,
-    ex: Exchange,
-    compiled: CompiledRoute,
-    body: BodyReader | undefined,
-    bodyError: ApiError | undefined,
-    principal: Principal | null,
-  ): void {
-    const { auth } = compiled.route;
-    if (principal === null) {
+  /** For a public route, which still learns who is calling when a valid token is sent. */
+  function optionalPrincipal(ex: Exchange): Principal | null | Promise<Principal | null> {
+    if (!ex.headers.authorization) return null;
+    try {
+      const found = authenticate(ex);
+      return found instanceof Promise ? found.catch(() => null) : found;
+    } catch {
+      return null;
+    }
+  }
+
+  function authorized(ex: Exchange, principal: Principal | null): void {
+    const { auth } = ex.compiled!.route;
+    if (auth !== 'public' && principal === null) {
       fail(
-        res,
         ex,
         unauthorized(
           ex.headers.authorization ? 'the bearer token is not valid' : 'a valid bearer token is required',
@@ -292,22 +266,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     ex.principal = principal;
-    if (typeof auth === 'object' && !hasPermission(principal, auth.permission)) {
-      fail(res, ex, forbidden(auth.permission));
+    if (typeof auth === 'object' && !hasPermission(principal!, auth.permission)) {
+      fail(ex, forbidden(auth.permission));
       return;
     }
-    afterAuth(res, ex, compiled, body, bodyError);
+    afterAuth(ex);
   }
 
-  function afterAuth(
-    res: uWS.HttpResponse,
-    ex: Exchange,
-    compiled: CompiledRoute,
-    body: BodyReader | undefined,
-    bodyError: ApiError | undefined,
-  ): void {
+  function afterAuth(ex: Exchange): void {
     try {
-      const { idempotency } = compiled.route;
+      const { idempotency } = ex.compiled!.route;
       if (idempotency !== undefined) {
         const key = ex.headers['idempotency-key'];
         if (key === undefined || key === '') {
@@ -322,22 +290,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           ex.idempotencyKey = key;
         }
       }
-      if (bodyError !== undefined) throw bodyError;
+      if (ex.bodyError !== undefined) throw ex.bodyError;
     } catch (error) {
-      fail(res, ex, error);
+      fail(ex, error);
       return;
     }
-    if (body === undefined) handle(res, ex, compiled, undefined);
-    else body.whenRead((text) => handle(res, ex, compiled, text));
+    if (ex.bodyReader === undefined) handle(ex, undefined);
+    else ex.bodyReader.whenRead((text) => handle(ex, text));
   }
 
   /** With the body read (or none sent): parse and check it and the query, then the handler. */
-  function handle(
-    res: uWS.HttpResponse,
-    ex: Exchange,
-    compiled: CompiledRoute,
-    text: BodyResult | undefined,
-  ) {
+  function handle(ex: Exchange, text: BodyResult | undefined) {
+    const compiled = ex.compiled!;
     const { route } = compiled;
     let reply: HttpReply | Promise<HttpReply>;
     try {
@@ -372,23 +336,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
       reply = route.handler(ex);
     } catch (error) {
-      fail(res, ex, error);
+      fail(ex, error);
       return;
     }
     if (reply instanceof Promise) {
       reply.then(
-        (r) => reply_(res, ex, r),
-        (error: unknown) => fail(res, ex, error),
+        (r) => reply_(ex, r),
+        (error: unknown) => fail(ex, error),
       );
-    } else reply_(res, ex, reply);
+    } else reply_(ex, reply);
   }
 
   /** Sends a handler's reply; one that cannot be serialised is a 500 like any bug. */
-  function reply_(res: uWS.HttpResponse, ex: Exchange, reply: HttpReply): void {
+  function reply_(ex: Exchange, reply: HttpReply): void {
     try {
-      send(res, ex, reply);
+      send(ex, reply);
     } catch (error) {
-      fail(res, ex, error);
+      fail(ex, error);
     }
   }
 
@@ -407,6 +371,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const requestId = incomingId !== undefined && REQUEST_ID.test(incomingId) ? incomingId : nextRequestId();
     const ip = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
     const ex = new Exchange(
+      res,
       method as Method | 'HEAD',
       path,
       rawQuery,
@@ -427,14 +392,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
 
     try {
-      dispatch(res, ex);
+      dispatch(ex);
     } catch (err) {
       // Only a bug of ours gets here; the request still gets its 500.
-      fail(res, ex, err);
+      fail(ex, err);
     }
   }
 
-  function dispatch(res: uWS.HttpResponse, ex: Exchange): void {
+  function dispatch(ex: Exchange): void {
     const { headers, path } = ex;
     const method = ex.method as Method | 'HEAD' | 'OPTIONS';
     const hasBody = requestHasBody(headers);
@@ -442,7 +407,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
     const match = router.match(path);
     if (match === null) {
-      fail(res, ex, !isReady() && path.startsWith('/api/') ? errors.notReady() : errors.notFound());
+      fail(ex, !isReady() && path.startsWith('/api/') ? errors.notReady() : errors.notFound());
       return;
     }
     const entry = match.entry;
@@ -452,15 +417,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         compiled = entry.methods.get('GET');
         ex.head = true;
       } else if (method === 'OPTIONS') {
-        send(res, ex, { status: 204, headers: { Allow: entry.allow } });
+        send(ex, { status: 204, headers: { Allow: entry.allow } });
         return;
       }
       if (compiled === undefined) {
-        fail(res, ex, methodNotAllowed(entry));
+        fail(ex, methodNotAllowed(entry));
         return;
       }
     }
     ex.routePath = compiled.route.path;
+    ex.compiled = compiled;
 
     if (match.values !== null) {
       const params: Record<string, string> = {};
@@ -470,7 +436,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         try {
           params[names[i]!] = raw.includes('%') ? decodeURIComponent(raw) : raw;
         } catch {
-          fail(res, ex, errors.badRequest(`path parameter ${names[i]} is not valid percent-encoding`));
+          fail(ex, errors.badRequest(`path parameter ${names[i]} is not valid percent-encoding`));
           return;
         }
       }
@@ -479,16 +445,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
     // uWS drops body chunks that arrive before onData is attached, so the body is read
     // now, before any await; its checks run in order inside run().
-    let body: BodyReader | undefined;
-    let bodyError: ApiError | undefined;
     if (hasBody && BODY_METHODS.has(method as Method)) {
       const declared = Number(headers['content-length'] ?? 0);
-      if (!isJsonContentType(headers['content-type'])) bodyError = errors.unsupportedMediaType();
-      else if (declared > bodyLimit) bodyError = errors.payloadTooLarge(bodyLimit);
-      else body = new BodyReader(res, ex, bodyLimit);
+      if (!isJsonContentType(headers['content-type'])) ex.bodyError = errors.unsupportedMediaType();
+      else if (declared > bodyLimit) ex.bodyError = errors.payloadTooLarge(bodyLimit);
+      else ex.bodyReader = new BodyReader(ex, bodyLimit);
     }
 
-    run(res, ex, compiled, body, bodyError);
+    run(ex);
   }
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
@@ -545,8 +509,8 @@ class BodyReader {
   private chunks: Buffer[] | undefined;
   private size = 0;
 
-  constructor(res: uWS.HttpResponse, ex: Exchange, limit: number) {
-    res.onData((chunk, isLast) => {
+  constructor(ex: Exchange, limit: number) {
+    ex.res.onData((chunk, isLast) => {
       if (this.result !== undefined) return;
       this.size += chunk.byteLength;
       if (this.size > limit) {
@@ -625,7 +589,6 @@ function statusLine(status: number): string {
  * reading this serves every response: a closure per response was garbage on every request.
  */
 const corked: {
-  res: uWS.HttpResponse | undefined;
   ex: Exchange | undefined;
   status: number;
   payload: string | Uint8Array | undefined;
@@ -633,7 +596,6 @@ const corked: {
   headers: Record<string, string> | undefined;
   close: boolean;
 } = {
-  res: undefined,
   ex: undefined,
   status: 0,
   payload: undefined,
@@ -644,8 +606,8 @@ const corked: {
 
 function writeCorked(): void {
   const { status, payload, headers } = corked;
-  const res = corked.res!;
   const ex = corked.ex!;
+  const res = ex.res;
   const closeConnection = corked.close;
   res.writeStatus(statusLine(status));
   res.writeHeader('X-Request-Id', ex.requestId);

@@ -1,6 +1,6 @@
 import type { Journal, StoredEvent } from '../../actors/journal/types.ts';
 import type { LiveEvent } from '../../actors/runtime/bus.ts';
-import { causeOf, type Envelope, timeOf } from '../../actors/runtime/envelope.ts';
+import { causedBy, decidedAt, type Envelope } from '../../actors/runtime/envelope.ts';
 import type { Cause } from '../../actors/runtime/kind.ts';
 import { type JournalFollower, splitKey } from '../../actors/runtime/projection.ts';
 import { STAFF_DIRECTORY } from '../../actors/staff/directory.ts';
@@ -138,7 +138,7 @@ export class AuditLog implements JournalFollower {
 
   stored(s: StoredEvent<Envelope>): void {
     const { kind, id } = splitKey(s.key);
-    this.add(s.position, kind, id, s.data.event, causeOf(s.data), timeOf(s.data));
+    this.add(s.position, kind, id, s.data.event, causedBy(s.data), decidedAt(s.data));
   }
 
   live(events: LiveEvent[]): void {
