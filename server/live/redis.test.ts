@@ -114,15 +114,21 @@ test('an event committed on one node reaches the browsers of both, once per room
     );
     assert.is(r.status, 201);
   }
+  // The opening was committed just before the sockets joined: the feed frame it waits in
+  // (FEED_FRAME_MS) may still carry it to them, or may have gone out before they joined.
+  const topUps = (events: LiveEvent[]) =>
+    events.filter((e) => (e.event as { type: string }).type === 'ToppedUp');
   const end = Date.now() + 5000;
-  while ((here.events.length < 5 || there.events.length < 10) && Date.now() < end) await sleep(20);
+  while ((topUps(here.events).length < 5 || topUps(there.events).length < 10) && Date.now() < end)
+    await sleep(20);
   await sleep(300); // anything extra would have come by now
   assert.equal(
-    here.events.map((e) => (e.event as { amount: number }).amount),
+    topUps(here.events).map((e) => (e.event as { amount: number }).amount),
     [100, 101, 102, 103, 104],
   );
-  const positions = there.events.map((e) => e.position);
-  assert.is(there.events.length, 10, 'feed and the account room, each once');
+  assert.ok(here.events.length <= 6, 'nothing else but the opening');
+  const positions = topUps(there.events).map((e) => e.position);
+  assert.is(positions.length, 10, 'feed and the account room, each once');
   for (const p of new Set(positions)) assert.is(positions.filter((x) => x === p).length, 2);
   assert.is(otherRoom.events.length, 0, 'a room nobody published to stays quiet');
 });
