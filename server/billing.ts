@@ -9,6 +9,7 @@ import { needs } from '../protocol/permissions.ts';
 import type { BackgroundService } from './api.ts';
 import type { AbonentServices } from './app.ts';
 import { type Route, route } from './http/route.ts';
+import { checkpointOptions, logBuild } from './projections.ts';
 
 // The billing engine beside the actors: the billing clock and its runs (over the billing
 // index, built from the journal at start), the Redis Stream of operations when REDIS_URL is
@@ -27,12 +28,18 @@ export async function startBilling(services: AbonentServices): Promise<Backgroun
   const billing: Billing = { clock: undefined };
   billings.set(services, billing);
   let stopping = false;
-  let closeIndex = () => {};
-  // The index is read from the whole journal: at a million accounts that takes a while, and
-  // nothing else waits for it. The server gets ready meanwhile; the catch-up run follows the build.
-  const built = openBillingIndex(journal, system, () => stopping).then(
-    ({ index, close }) => {
-      closeIndex = close;
+  let closeIndex = async () => {};
+  // The index is read from the journal after its checkpoint (all of it without one): at a
+  // million accounts that can take a while, and nothing else waits for it. The server gets
+  // ready meanwhile; the catch-up run follows the build.
+  const buildStarted = performance.now();
+  const built = openBillingIndex(journal, system, {
+    cancelled: () => stopping,
+    checkpoint: checkpointOptions('billing-index', services),
+  }).then(
+    ({ index, following }) => {
+      closeIndex = following.stop;
+      logBuild(services, 'billing-index', following, buildStarted);
       const billingClock = new BillingClock({
         system,
         index,
@@ -58,7 +65,7 @@ export async function startBilling(services: AbonentServices): Promise<Backgroun
         stopping = true;
         await built;
         await billing.clock?.stop();
-        closeIndex();
+        await closeIndex();
       },
     },
   ];

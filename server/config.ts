@@ -29,6 +29,7 @@ export interface Config {
   billingMaxCatchUp: number;
   billingConcurrency: number;
   billingIntervalMs: number;
+  checkpointIntervalMs: number;
   mapTileUrl: string;
   mapTileAttribution: string;
 }
@@ -271,6 +272,14 @@ export const configVariables = [
     default: '3600000',
     description:
       "Longest wait between billing runs; a run also starts whenever some account's next tariff period begins",
+    parse: integer(1000),
+  }),
+  v({
+    name: 'CHECKPOINT_INTERVAL_MS',
+    key: 'checkpointIntervalMs',
+    default: '600000',
+    description:
+      'How often the read models built from the journal (account directory, KPIs, audit log, billing index) save a checkpoint, also saved on shutdown; a start reads only the journal after it',
     parse: integer(1000),
   }),
   v({

@@ -64,7 +64,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'abonent-billing-'));
   const clock = new ManualClock(T0);
   const w = { dir, clock } as World;
-  let close: () => void = () => {};
+  let close: () => Promise<void> = async () => {};
   const open = async (o: WorldOptions) => {
     const journal = await openSqliteJournal({ file: join(dir, 'journal.sqlite') });
     const bus = new LocalBus();
@@ -72,7 +72,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
     const system = new ActorSystem({ journal, log, clock, bus, metrics, ...o.system }).register(accountKind);
     await system.start();
     const built = await openBillingIndex(journal, system);
-    close = built.close;
+    close = built.following.stop;
     const billing = new BillingClock({
       system,
       index: built.index,
@@ -88,7 +88,7 @@ async function world(options: WorldOptions = {}): Promise<World> {
   };
   w.shutdown = async () => {
     await w.billing.stop();
-    close();
+    await close();
     await w.system.stop();
     await w.journal.close();
   };

@@ -3,6 +3,12 @@ import type { AccountState } from '../account/state.ts';
 import type { Journal, StoredEvent } from '../journal/types.ts';
 import type { LiveEvent } from '../runtime/bus.ts';
 import type { Envelope } from '../runtime/envelope.ts';
+import {
+  type CheckpointedFollower,
+  type Following,
+  type FollowOptions,
+  followJournal,
+} from '../runtime/projection.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 import type { BillingKind } from './periods.ts';
 
@@ -12,10 +18,12 @@ import type { BillingKind } from './periods.ts';
 // accounts are not woken every hour and no account is ever late. Each account's own calendar
 // (its time zone, month lengths, DST) is already folded into that instant by the account.
 //
-// A projection: built at start from the journal, then kept current from the state every
-// account commit leaves behind (ActorSystem.onPersisted), which is authoritative.
+// A projection: built at start from the journal (after its checkpoint), then kept current
+// from the state every account commit leaves behind (ActorSystem.onPersisted), which is
+// authoritative.
 
-const ACCOUNT_PREFIX = 'account:';
+const ACCOUNT = 'account';
+const ACCOUNT_PREFIX = `${ACCOUNT}:`;
 /** Small enough that a page read does not hold up requests for long. */
 const PAGE = 2000;
 
@@ -33,7 +41,15 @@ const KINDS: readonly BillingKind[] = ['monthly', 'daily', 'hourly'];
  * account: at a million accounts that is a million objects fewer for every full GC to mark,
  * and finding the due ones is one pass over a Float64Array.
  */
-export class BillingIndex {
+/** The index as a checkpoint keeps it: the accounts with a tariff, each with its kind and due instant. */
+interface SavedIndex {
+  ids: string[];
+  kinds: number[];
+  dueAts: number[];
+}
+
+export class BillingIndex implements CheckpointedFollower {
+  readonly checkpointVersion = 1;
   private readonly slots = new Map<string, number>();
   private ids: (string | undefined)[] = [];
   private dueAts = new Float64Array(1024);
@@ -74,6 +90,35 @@ export class BillingIndex {
   onEarlier(listener: (dueAt: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  stored(stored: StoredEvent<Envelope>): void {
+    if (stored.key.startsWith(ACCOUNT_PREFIX))
+      this.applyEvent(stored.key.slice(ACCOUNT_PREFIX.length), stored.data.event as AccountEvent);
+  }
+
+  live(events: LiveEvent[], state: unknown): void {
+    const first = events[0];
+    if (first?.kind === ACCOUNT) this.applyState(first.id, state as AccountState);
+  }
+
+  built(): void {
+    this.nextDueAt();
+  }
+
+  save(): SavedIndex {
+    const saved: SavedIndex = { ids: [], kinds: [], dueAts: [] };
+    for (const [id, slot] of this.slots) {
+      saved.ids.push(id);
+      saved.kinds.push(this.kinds[slot]!);
+      saved.dueAts.push(this.dueAts[slot]!);
+    }
+    return saved;
+  }
+
+  restore(data: unknown): void {
+    const { ids, kinds, dueAts } = data as SavedIndex;
+    for (let i = 0; i < ids.length; i++) this.put(ids[i]!, KINDS[kinds[i]!]!, dueAts[i]!);
   }
 
   /** Sets an account from its live state (after a commit). */
@@ -155,51 +200,19 @@ export class BillingIndex {
 }
 
 /**
- * Builds the index from the whole journal and keeps it current. Live commits that land while
- * the journal is being read are held back and applied after it, so none is missed or
- * applied out of order.
+ * Builds the index from the journal (after its checkpoint, when one is given and saved) and
+ * keeps it current. The server answers requests meanwhile: the build lets them in between pages.
  */
 export async function openBillingIndex(
   journal: Journal,
   system: ActorSystem,
-  /** Checked between pages: true gives up the build (shutdown during start). */
-  cancelled: () => boolean = () => false,
-): Promise<{
-  index: BillingIndex;
-  close(): void;
-}> {
+  options: Pick<FollowOptions, 'cancelled' | 'checkpoint'> = {},
+): Promise<{ index: BillingIndex; following: Following }> {
   const index = new BillingIndex();
-  let held: { events: LiveEvent[]; state: unknown }[] | undefined = [];
-  const off = system.onPersisted((events, state) => {
-    const first = events[0];
-    if (first?.kind !== 'account') return;
-    if (held) held.push({ events, state });
-    else index.applyState(first.id, state as AccountState);
+  const following = await followJournal(journal, system, [index], {
+    ...options,
+    pageSize: PAGE,
+    yieldBetweenPages: true,
   });
-  let after = 0;
-  try {
-    for (;;) {
-      const page = await journal.readAll<Envelope<AccountEvent>>(after, PAGE);
-      if (page.length === 0) break;
-      for (const stored of page) applyStored(index, stored);
-      after = page[page.length - 1]!.position;
-      // The server answers requests while this runs: let them in between pages.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (cancelled()) throw new Error('billing index build cancelled');
-    }
-    for (const { events, state } of held) {
-      if (events[events.length - 1]!.position > after) index.applyState(events[0]!.id, state as AccountState);
-    }
-    held = undefined;
-  } catch (error) {
-    off();
-    throw error;
-  }
-  index.nextDueAt();
-  return { index, close: off };
-}
-
-function applyStored(index: BillingIndex, stored: StoredEvent<Envelope<AccountEvent>>): void {
-  if (!stored.key.startsWith(ACCOUNT_PREFIX)) return;
-  index.applyEvent(stored.key.slice(ACCOUNT_PREFIX.length), stored.data.event);
+  return { index, following };
 }

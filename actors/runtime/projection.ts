@@ -1,12 +1,19 @@
 import type { Journal, StoredEvent } from '../journal/types.ts';
 import type { LiveEvent } from './bus.ts';
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { causedBy, decidedAt, type Envelope } from './envelope.ts';
 import type { ActorSystem } from './system.ts';
 
-// Read models (lists, search, KPIs, the audit log) are projections: built from the whole
-// journal at start, then kept current from every commit this process makes
+// Read models (lists, search, KPIs, the audit log, the billing index) are projections: built
+// from the journal at start, then kept current from every commit this process makes
 // (ActorSystem.onPersisted). Commits that land while the journal is being read are held back
 // and applied after it, those already read skipped, so none is missed or applied twice.
+//
+// With a checkpoint name, the followers' states are saved now and then and on stop as of
+// the last position they have seen (checkpoint.ts), and the next start restores them and
+// reads only the journal after it. Commits reach the followers in position order (one
+// process writes the journal; its commits resolve in the order they were written), so what
+// they have seen is always every event up to that position.
 
 export interface JournalFollower {
   /** One journaled event, during the build at start, in position order. */
@@ -17,10 +24,50 @@ export interface JournalFollower {
   built?(lastPosition: number): void;
 }
 
+/** A follower whose state can be saved and restored as plain JSON data. */
+export interface CheckpointedFollower extends JournalFollower {
+  /**
+   * Bumped whenever what save() writes, or how stored() folds events on top of a restored
+   * state, changes: a checkpoint saved by another version is not used.
+   */
+  readonly checkpointVersion: number;
+  save(): unknown;
+  /** Whether saved data still fits this follower's settings (say, the time zone it sums by). */
+  fits?(data: unknown): boolean;
+  /** Called on a fresh follower, before any event, with data it saved and that fits. */
+  restore(data: unknown): void;
+}
+
+export interface FollowOptions {
+  /** Saves and restores the followers' states under this name; every follower must support it. */
+  checkpoint?: {
+    name: string;
+    /** How often a checkpoint is saved while running, when events came since the last one. */
+    everyMs: number;
+    /** Time of a save, for the snapshot row. */
+    now(): number;
+    onSaved?(position: number, ms: number): void;
+    onSaveFailed?(error: unknown): void;
+  };
+  /** Events per journal read (default 20,000). */
+  pageSize?: number;
+  /** Lets requests in between pages: for a build that runs while the server answers. */
+  yieldBetweenPages?: boolean;
+  /** Checked between pages: true gives up the build (shutdown during start). */
+  cancelled?(): boolean;
+}
+
 export interface Following {
   /** The last position read during the build. */
   readonly builtUpTo: number;
-  close(): void;
+  /** The position of the checkpoint the build began from, or null when it read the whole journal. */
+  readonly restoredFrom: number | null;
+  /** Journal events read by the build. */
+  readonly eventsRead: number;
+  /** Saves a checkpoint now (when one is configured and events came since the last). */
+  checkpoint(): Promise<void>;
+  /** Saves a last checkpoint (when configured), then stops following. */
+  stop(): Promise<void>;
 }
 
 const PAGE = 20_000;
@@ -45,28 +92,54 @@ export function toLiveEvent(stored: StoredEvent<Envelope>): LiveEvent {
   };
 }
 
-/** Reads the journal once into every follower, then feeds them this process's commits. */
+interface Saved {
+  versions: number[];
+  states: unknown[];
+}
+
+/** Reads the journal (after a checkpoint, when there is one) into every follower, then feeds them this process's commits. */
 export async function followJournal(
   journal: Journal,
   system: ActorSystem,
   followers: readonly JournalFollower[],
+  options: FollowOptions = {},
 ): Promise<Following> {
+  const checkpointing = options.checkpoint;
+  const checkpointed = checkpointing ? asCheckpointed(followers, checkpointing.name) : [];
   let held: { events: LiveEvent[]; state: unknown }[] | undefined = [];
+  /** Every event up to here has reached the followers. */
+  let seen = 0;
   const deliver = (events: LiveEvent[], state: unknown) => {
     for (const f of followers) f.live(events, state);
+    seen = events[events.length - 1]!.position;
   };
   const off = system.onPersisted((events, state) => {
     if (held) held.push({ events, state });
     else deliver(events, state);
   });
   let after = 0;
+  let restoredFrom: number | null = null;
+  let eventsRead = 0;
   try {
+    if (checkpointing) {
+      const found = await loadCheckpoint(journal, checkpointing.name);
+      if (found && usable(found, checkpointed) && found.position <= (await journal.lastPosition())) {
+        const { states } = found.data as Saved;
+        for (let i = 0; i < checkpointed.length; i++) checkpointed[i]!.restore(states[i]);
+        after = restoredFrom = found.position;
+      }
+    }
+    const pageSize = options.pageSize ?? PAGE;
     for (;;) {
-      const page = await journal.readAll<Envelope>(after, PAGE);
+      const page = await journal.readAll<Envelope>(after, pageSize);
       if (page.length === 0) break;
       for (const stored of page) for (const f of followers) f.stored(stored);
+      eventsRead += page.length;
       after = page[page.length - 1]!.position;
+      if (options.yieldBetweenPages) await new Promise((resolve) => setImmediate(resolve));
+      if (options.cancelled?.()) throw new Error('projection build cancelled');
     }
+    seen = after;
     for (const f of followers) f.built?.(after);
     const pending = held;
     held = undefined;
@@ -77,5 +150,60 @@ export async function followJournal(
     off();
     throw error;
   }
-  return { builtUpTo: after, close: off };
+
+  let savedAt = restoredFrom ?? -1;
+  let saving: Promise<void> | undefined;
+  const checkpoint = async (): Promise<void> => {
+    if (!checkpointing) return;
+    await saving;
+    if (seen === savedAt) return;
+    const position = seen;
+    const started = performance.now();
+    // Taken in this very turn of the event loop: the states are those of `position`.
+    const data: Saved = {
+      versions: checkpointed.map((f) => f.checkpointVersion),
+      states: checkpointed.map((f) => f.save()),
+    };
+    saving = saveCheckpoint(journal, checkpointing.name, { position, data }, checkpointing.now()).then(
+      () => {
+        savedAt = position;
+        checkpointing.onSaved?.(position, performance.now() - started);
+      },
+      (error: unknown) => checkpointing.onSaveFailed?.(error),
+    );
+    await saving;
+  };
+  const timer = checkpointing ? setInterval(() => void checkpoint(), checkpointing.everyMs) : undefined;
+  timer?.unref();
+  return {
+    builtUpTo: after,
+    restoredFrom,
+    eventsRead,
+    checkpoint,
+    stop: async () => {
+      clearInterval(timer);
+      off();
+      await checkpoint();
+    },
+  };
+}
+
+function asCheckpointed(followers: readonly JournalFollower[], name: string): CheckpointedFollower[] {
+  return followers.map((f) => {
+    if (!('checkpointVersion' in f)) throw new TypeError(`checkpoint ${name}: a follower cannot be saved`);
+    return f as CheckpointedFollower;
+  });
+}
+
+function usable(found: Checkpoint, followers: readonly CheckpointedFollower[]): boolean {
+  const data = found.data as Partial<Saved> | null;
+  return (
+    Array.isArray(data?.versions) &&
+    Array.isArray(data.states) &&
+    data.versions.length === followers.length &&
+    data.states.length === followers.length &&
+    followers.every(
+      (f, i) => data.versions![i] === f.checkpointVersion && (f.fits?.(data.states![i]) ?? true),
+    )
+  );
 }

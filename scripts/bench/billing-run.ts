@@ -213,7 +213,7 @@ export async function run(): Promise<void> {
     const system = new ActorSystem({ journal, log, clock, bus }).register(accountKind);
     await system.start();
     started = performance.now();
-    const { index, close } = await openBillingIndex(journal, system);
+    const { index, following } = await openBillingIndex(journal, system);
     console.log(
       `billing index: ${index.size} accounts from the journal in ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
         `heap ${mb(process.memoryUsage().heapUsed)} MB`,
@@ -262,7 +262,7 @@ export async function run(): Promise<void> {
       profiler.disconnect();
     }
     await billing.stop();
-    close();
+    await following.stop();
     const written = (await journal.lastPosition()) - before;
     await system.stop();
     await journal.close();

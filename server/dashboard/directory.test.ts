@@ -136,6 +136,53 @@ test('the fold of journaled events gives the row the account state gives', () =>
   );
 });
 
+test('a checkpoint, wherever it is taken, and the events after it give the row the whole journal gives', () => {
+  fc.assert(
+    fc.property(fc.array(command, { maxLength: 40 }), fc.nat(), fc.boolean(), (steps, at, liveBefore) => {
+      const h = new Harness(accountKind, '100001', T0, staff);
+      h.ok({ type: 'Open', subscriberId: 'S1', creditLimit: 0 });
+      for (const step of steps) {
+        const c = toCommand(h, step);
+        if (c) h.send(c);
+      }
+      const events = h.journal.map((e) => stored('account:100001', e, (e as { at: number }).at));
+      const split = at % (events.length + 1);
+      const named = stored('subscriber:S1', {
+        type: 'SubscriberRegistered',
+        name: 'Иванов Пётр',
+        contacts: { phones: ['+79991234567'] },
+        address: { text: 'Тверь', lat: 56.8, lon: 35.9 },
+      });
+      // Before the checkpoint: the build folded the events, or live commits left their state.
+      const before = new AccountDirectory();
+      before.stored(named);
+      if (liveBefore) {
+        before.built();
+        let state = initialAccount('100001');
+        for (const e of h.journal.slice(0, split)) state = accountKind.evolve(state, e);
+        if (split > 0) before.live(...live('account', '100001', state));
+      } else {
+        for (const e of events.slice(0, split)) before.stored(e);
+        before.built();
+      }
+      const restored = new AccountDirectory();
+      restored.restore(JSON.parse(JSON.stringify(before.save())));
+      for (const e of events.slice(split)) restored.stored(e);
+      restored.built();
+      const whole = new AccountDirectory();
+      whole.stored(named);
+      for (const e of events) whole.stored(e);
+      whole.built();
+      assert.equal(restored.get('100001'), whole.get('100001'), JSON.stringify(h.journal.map((e) => e.type)));
+      for (const status of ['active', 'blocked', 'closed'] as const) {
+        assert.is(restored.count(status), whole.count(status), status);
+      }
+      assert.equal(restored.located(), whole.located());
+    }),
+    { numRuns: 300 },
+  );
+});
+
 function subscriber(id: string, name: string, phone: string, address: string): SubscriberState {
   return {
     ...initialSubscriber(id),

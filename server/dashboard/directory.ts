@@ -3,7 +3,7 @@ import { type AccountState, availableOf, statusOf } from '../../actors/account/s
 import type { StoredEvent } from '../../actors/journal/types.ts';
 import type { LiveEvent } from '../../actors/runtime/bus.ts';
 import type { Envelope } from '../../actors/runtime/envelope.ts';
-import { type JournalFollower, splitKey } from '../../actors/runtime/projection.ts';
+import { type CheckpointedFollower, splitKey } from '../../actors/runtime/projection.ts';
 import type { SubscriberEvent, SubscriberState } from '../../actors/subscriber/subscriber.ts';
 import type { DirectoryPage, DirectoryQuery, DirectoryRow } from '../../protocol/dashboard.ts';
 import type { MapSubscriber } from '../../protocol/map.ts';
@@ -49,12 +49,41 @@ interface Row {
   /** Lower-cased search text and name; rebuilt lazily after the subscriber changes. */
   search: string | undefined;
   nameKey: string | undefined;
-  // The build at start folds these; afterwards the account state is used.
+  // The build at start folds these; afterwards they follow the account state, so that a
+  // checkpoint holds what the events after it are folded on.
   creditLimit: number;
+  /** Open holds while the build folds events. */
   holds: Map<string, number> | undefined;
+  /** Open holds after it: the account state's own (never changed in place), undefined for none. */
+  openHolds: Readonly<Record<string, { amount: number }>> | undefined;
   manualBlock: boolean;
   fundsBlocked: boolean;
   closed: boolean;
+}
+
+/** A row as a checkpoint keeps it; status and available follow from it. */
+type SavedRow = [
+  accountId: string,
+  subscriberId: string | null,
+  tariffId: string | null,
+  balance: number,
+  creditLimit: number,
+  /** Bits: 1 manual block, 2 blocked for funds, 4 closed. */
+  flags: number,
+  holds: [holdId: string, amount: number][],
+];
+
+type SavedSubscriber = [
+  id: string,
+  name: string | null,
+  phones: string[],
+  address: string | null,
+  point: Point | null,
+];
+
+interface SavedDirectory {
+  subscribers: SavedSubscriber[];
+  rows: SavedRow[];
 }
 
 const STATUS_ORDER: Record<Status, number> = { active: 0, blocked: 1, closed: 2 };
@@ -65,7 +94,8 @@ function idKey(id: string): string {
   return /^\d{1,15}$/.test(id) ? id.padStart(15, '0') : `~${id}`;
 }
 
-export class AccountDirectory implements JournalFollower {
+export class AccountDirectory implements CheckpointedFollower {
+  readonly checkpointVersion = 1;
   private readonly rows = new Map<string, Row>();
   private readonly list: Row[] = [];
   private readonly subscribers = new Map<string, SubscriberInfo>();
@@ -88,8 +118,48 @@ export class AccountDirectory implements JournalFollower {
     else if (kind === SUBSCRIBER) this.foldSubscriber(id, stored.data.event as SubscriberEvent);
   }
 
+  save(): SavedDirectory {
+    const subscribers: SavedSubscriber[] = [];
+    for (const [id, s] of this.subscribers) subscribers.push([id, s.name, s.phones, s.address, s.point]);
+    const rows = this.list.map((row): SavedRow => {
+      const holds: [string, number][] = [];
+      for (const [holdId, hold] of Object.entries(row.openHolds ?? {})) holds.push([holdId, hold.amount]);
+      const flags = (row.manualBlock ? 1 : 0) | (row.fundsBlocked ? 2 : 0) | (row.closed ? 4 : 0);
+      return [row.accountId, row.subscriberId, row.tariffId, row.balance, row.creditLimit, flags, holds];
+    });
+    return { subscribers, rows };
+  }
+
+  /** Puts the rows back as the build left them, ready to fold the events after the checkpoint. */
+  restore(data: unknown): void {
+    const saved = data as SavedDirectory;
+    for (const [id, name, phones, address, point] of saved.subscribers) {
+      Object.assign(this.subscriber(id), { name, phones, address, point });
+    }
+    for (const [accountId, subscriberId, tariffId, balance, creditLimit, flags, holds] of saved.rows) {
+      const row = this.row(accountId);
+      this.link(row, subscriberId);
+      row.tariffId = tariffId;
+      row.balance = balance;
+      row.creditLimit = creditLimit;
+      row.manualBlock = (flags & 1) !== 0;
+      row.fundsBlocked = (flags & 2) !== 0;
+      row.closed = (flags & 4) !== 0;
+      row.holds = new Map(holds);
+      let held = 0;
+      for (const [, amount] of holds) held += amount;
+      row.available = balance + creditLimit - held;
+      this.setStatus(row, row.closed ? 'closed' : row.manualBlock || row.fundsBlocked ? 'blocked' : 'active');
+    }
+  }
+
   built(): void {
     for (const row of this.list) {
+      if (row.holds && row.holds.size > 0) {
+        const open: Record<string, { amount: number }> = {};
+        for (const [holdId, amount] of row.holds) open[holdId] = { amount };
+        row.openHolds = open;
+      }
       row.holds = undefined;
       // Made now rather than by the first search after a start.
       this.searchText(row);
@@ -127,6 +197,7 @@ export class AccountDirectory implements JournalFollower {
         nameKey: undefined,
         creditLimit: 0,
         holds: undefined,
+        openHolds: undefined,
         manualBlock: false,
         fundsBlocked: false,
         closed: false,
@@ -208,6 +279,10 @@ export class AccountDirectory implements JournalFollower {
     row.creditLimit = s.creditLimit;
     row.available = availableOf(s);
     row.tariffId = tariffId;
+    row.openHolds = s.holds;
+    row.manualBlock = s.manualBlock !== null;
+    row.fundsBlocked = s.fundsBlockedAt !== null;
+    row.closed = s.closedAt !== null;
     this.setStatus(row, statusOf(s));
   }
 

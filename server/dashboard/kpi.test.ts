@@ -77,4 +77,28 @@ test('billing progress: the run going on, then none', () => {
   assert.is(changes, 2);
 });
 
+test('a checkpoint keeps the sums, and is not used in another time zone', () => {
+  const clock = new ManualClock(Date.UTC(2026, 5, 2, 9, 0));
+  const events = [
+    stored({ type: 'ToppedUp', amount: 500 }, Date.UTC(2026, 5, 1, 7, 5)),
+    stored({ type: 'Charged', amount: 120 }, Date.UTC(2026, 5, 1, 7, 59)),
+    stored({ type: 'TariffCharged', amount: 7 }, Date.UTC(2026, 5, 1, 21, 0)),
+    stored({ type: 'Charged', amount: 40 }, Date.UTC(2026, 5, 2, 7, 10)),
+    stored({ type: 'ToppedUp', amount: 3 }, Date.UTC(2026, 5, 2, 8, 0)),
+  ];
+  const whole = new KpiBoard(new AccountDirectory(), clock);
+  for (const e of events) whole.stored(e);
+  const before = new KpiBoard(new AccountDirectory(), clock);
+  for (const e of events.slice(0, 3)) before.stored(e);
+  const saved = JSON.parse(JSON.stringify(before.save())) as unknown;
+  const restored = new KpiBoard(new AccountDirectory(), clock);
+  assert.ok(restored.fits(saved));
+  restored.restore(saved);
+  for (const e of events.slice(3)) restored.stored(e);
+  for (const date of ['2026-06-01', '2026-06-02'])
+    assert.equal(restored.hourly(date), whole.hourly(date), date);
+  assert.equal(restored.kpi(), whole.kpi());
+  assert.not.ok(new KpiBoard(new AccountDirectory(), clock, 'Asia/Vladivostok').fits(saved));
+});
+
 test.run();

@@ -5,7 +5,7 @@ import type { StoredEvent } from '../../actors/journal/types.ts';
 import type { LiveEvent } from '../../actors/runtime/bus.ts';
 import type { Clock } from '../../actors/runtime/clock.ts';
 import { decidedAt, type Envelope } from '../../actors/runtime/envelope.ts';
-import { type JournalFollower, splitKey } from '../../actors/runtime/projection.ts';
+import { type CheckpointedFollower, splitKey } from '../../actors/runtime/projection.ts';
 import type { Kpi, KpiHourly } from '../../protocol/dashboard.ts';
 import type { AccountDirectory } from './directory.ts';
 
@@ -22,7 +22,11 @@ interface Day {
   charges: number[];
 }
 
-export class KpiBoard implements JournalFollower {
+/** One day of the chart as a checkpoint keeps it: date, payments by hour, charges by hour. */
+type SavedDay = [date: string, payments: number[], charges: number[]];
+
+export class KpiBoard implements CheckpointedFollower {
+  readonly checkpointVersion = 1;
   private readonly days = new Map<string, Day>();
   private readonly slots = new Map<number, { date: string; hour: number }>();
   private readonly format: Intl.DateTimeFormat;
@@ -48,6 +52,24 @@ export class KpiBoard implements JournalFollower {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The hourly sums; account counts live in the directory, a billing run only on the bus. */
+  save(): { timeZone: string; days: SavedDay[] } {
+    return {
+      timeZone: this.timeZone,
+      days: [...this.days].map(([date, day]) => [date, day.payments, day.charges]),
+    };
+  }
+
+  /** Hours summed in another time zone are other hours. */
+  fits(data: unknown): boolean {
+    return (data as { timeZone?: unknown }).timeZone === this.timeZone;
+  }
+
+  restore(data: unknown): void {
+    for (const [date, payments, charges] of (data as { days: SavedDay[] }).days)
+      this.days.set(date, { payments, charges });
   }
 
   stored(stored: StoredEvent<Envelope>): void {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ManualClock } from '../../actors/runtime/clock.ts';
@@ -59,6 +60,8 @@ test.before(async (ctx) => {
 
 test.after(async (ctx) => {
   await ctx.api.dispose();
+  // The restart below gave its own data dir, which dispose leaves in place.
+  rmSync(ctx.api.dataDir, { recursive: true, force: true });
 });
 
 const audit = (ctx: Ctx, query = '', token = ctx.admin) =>
@@ -167,6 +170,21 @@ test('only roles with audit.read see it', async (ctx) => {
   const r = await ctx.api.call('GET', '/api/v1/audit', { token: ctx.cashier });
   assert.is(r.status, 403);
   assert.is(r.body.code, 'forbidden');
+});
+
+test('a restart restores the log and the staff from their checkpoint: same pages, same sessions', async (ctx) => {
+  const before = (await audit(ctx, '?limit=1000')).body;
+  const position = await ctx.api.position();
+  await ctx.api.stop();
+  ctx.api = await startStaffApi({ clock: ctx.clock, dataDir: ctx.api.dataDir });
+  const build = ctx.api.logs.find((l) => l.component === 'projections' && l.projection === 'staff');
+  assert.is(build?.restoredFrom, position, JSON.stringify(build));
+  assert.is(build?.eventsRead, 0);
+  // The admin's session outlived the restart: the roster came back with it.
+  const after = await audit(ctx, '?limit=1000');
+  assert.is(after.status, 200);
+  assert.equal(after.body, before);
+  assert.equal((await audit(ctx, '?user=kassa&action=ToppedUp')).body.items.length, 3);
 });
 
 test.run();

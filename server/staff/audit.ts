@@ -2,7 +2,7 @@ import type { Journal, StoredEvent } from '../../actors/journal/types.ts';
 import type { LiveEvent } from '../../actors/runtime/bus.ts';
 import { causedBy, decidedAt, type Envelope } from '../../actors/runtime/envelope.ts';
 import type { Cause } from '../../actors/runtime/kind.ts';
-import { type JournalFollower, splitKey } from '../../actors/runtime/projection.ts';
+import { type CheckpointedFollower, splitKey } from '../../actors/runtime/projection.ts';
 import { STAFF_DIRECTORY } from '../../actors/staff/directory.ts';
 import { SIGNING_KEYS } from '../../actors/staff/keys.ts';
 import { SECURITY_POLICY } from '../../actors/staff/policy.ts';
@@ -68,7 +68,18 @@ function matches(pattern: string, value: string, sep: string): boolean {
  */
 class Interned<T> {
   readonly values: T[] = [];
+  /** The two parts each value was found by, in the values' order (for a checkpoint). */
+  private readonly parts: [string, string][] = [];
   private readonly index = new Map<string, Map<string, number>>();
+
+  save(): [string, string, T][] {
+    return this.parts.map(([first, second], i) => [first, second, this.values[i]!]);
+  }
+
+  /** Into an empty table: the same values get the same numbers. */
+  restore(saved: [string, string, T][], revive: (value: T) => T = (v) => v): void {
+    for (const [first, second, value] of saved) this.of(first, second, () => revive(value));
+  }
 
   of(first: string, second: string, make: () => T): number {
     let inner = this.index.get(first);
@@ -80,10 +91,28 @@ class Interned<T> {
     if (i === undefined) {
       i = this.values.length;
       this.values.push(make());
+      this.parts.push([first, second]);
       inner.set(second, i);
     }
     return i;
   }
+}
+
+interface SavedColumns {
+  length: number;
+  positions: string;
+  ats: string;
+  actions: string;
+  objects: string;
+  causes: string;
+}
+
+interface SavedAudit {
+  rows: SavedColumns;
+  actions: [string, string, string][];
+  objects: [string, string, string][];
+  /** JSON has no undefined: the entry of events without a caller comes back as null. */
+  causes: [string, string, Cause | null][];
 }
 
 /** Growable number columns: a few bytes per entry instead of an object. */
@@ -94,6 +123,36 @@ class Columns {
   actions = new Uint32Array(1024);
   objects = new Uint32Array(1024);
   causes = new Uint32Array(1024);
+
+  /** The columns in use, as base64 of their bytes (compact, and exact for every number). */
+  save(): SavedColumns {
+    const bytes = (a: Float64Array | Uint32Array) =>
+      Buffer.from(a.buffer, a.byteOffset, this.length * a.BYTES_PER_ELEMENT).toString('base64');
+    return {
+      length: this.length,
+      positions: bytes(this.positions),
+      ats: bytes(this.ats),
+      actions: bytes(this.actions),
+      objects: bytes(this.objects),
+      causes: bytes(this.causes),
+    };
+  }
+
+  restore(saved: SavedColumns): void {
+    const room = Math.max(1024, 2 ** Math.ceil(Math.log2(saved.length + 1)));
+    const read = <A extends Float64Array | Uint32Array>(Type: new (n: number) => A, text: string): A => {
+      const a = new Type(room);
+      const bytes = Buffer.from(text, 'base64');
+      new Uint8Array(a.buffer).set(bytes);
+      return a;
+    };
+    this.positions = read(Float64Array, saved.positions);
+    this.ats = read(Float64Array, saved.ats);
+    this.actions = read(Uint32Array, saved.actions);
+    this.objects = read(Uint32Array, saved.objects);
+    this.causes = read(Uint32Array, saved.causes);
+    this.length = saved.length;
+  }
 
   /** Room for one more, with the entries from `at` on moved up by one. */
   open(at: number): void {
@@ -125,7 +184,8 @@ class Columns {
  * per charge in garbage collection (charges-http bench) and grew without end; the details
  * of a page are read from the journal, which holds them anyway.
  */
-export class AuditLog implements JournalFollower {
+export class AuditLog implements CheckpointedFollower {
+  readonly checkpointVersion = 1;
   private readonly rows = new Columns();
   private readonly actions = new Interned<string>();
   private readonly objects = new Interned<string>();
@@ -135,6 +195,23 @@ export class AuditLog implements JournalFollower {
     private readonly roster: StaffRoster,
     private readonly journal: Pick<Journal, 'eventsAt'>,
   ) {}
+
+  save(): SavedAudit {
+    return {
+      rows: this.rows.save(),
+      actions: this.actions.save(),
+      objects: this.objects.save(),
+      causes: this.causes.save().map(([first, second, cause]) => [first, second, cause ?? null]),
+    };
+  }
+
+  restore(data: unknown): void {
+    const saved = data as SavedAudit;
+    this.rows.restore(saved.rows);
+    this.actions.restore(saved.actions);
+    this.objects.restore(saved.objects);
+    this.causes.restore(saved.causes.map(([first, second, cause]) => [first, second, cause ?? undefined]));
+  }
 
   stored(s: StoredEvent<Envelope>): void {
     const { kind, id } = splitKey(s.key);

@@ -13,6 +13,7 @@ import { dashboardRoutes } from '../dashboard/routes.ts';
 import type { Authenticator, Principal } from '../http/auth.ts';
 import type { Route } from '../http/route.ts';
 import { LiveGateway, type LiveGatewayOptions } from '../live/sockets.ts';
+import { checkpointOptions, logBuild } from '../projections.ts';
 import { loadSecretKey, secretBox } from '../secrets.ts';
 import { StaffAccess } from './access.ts';
 import { AuditLog } from './audit.ts';
@@ -50,12 +51,14 @@ export class StaffArea {
   /** Builds the projections from the journal and loads (or makes) the signing keys. */
   async start(): Promise<void> {
     const { journal, system, bus } = this.services;
-    this.following = await followJournal(journal, system, [
-      this.roster,
-      this.audit,
-      this.directory,
-      this.kpi,
-    ]);
+    const started = performance.now();
+    this.following = await followJournal(
+      journal,
+      system,
+      [this.roster, this.audit, this.directory, this.kpi],
+      { checkpoint: checkpointOptions('staff', this.services) },
+    );
+    logBuild(this.services, 'staff', this.following, started);
     this.offBilling = bus.subscribe(BILLING_TOPIC, (message) =>
       this.kpi.billingProgress(message.event as BillingProgress),
     );
@@ -102,7 +105,7 @@ export class StaffArea {
   async stop(): Promise<void> {
     await this.gateway?.close();
     this.offBilling?.();
-    this.following?.close();
+    await this.following?.stop();
   }
 
   private permissionsNow(principal: Principal): Principal['permissions'] | null {

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../actors/journal/types.ts';
 import type { LiveEvent } from '../../actors/runtime/bus.ts';
 import type { Envelope } from '../../actors/runtime/envelope.ts';
-import { type JournalFollower, splitKey } from '../../actors/runtime/projection.ts';
+import { type CheckpointedFollower, splitKey } from '../../actors/runtime/projection.ts';
 import {
   evolve,
   initialStaffUser,
@@ -19,9 +19,19 @@ import {
 
 export type RosterListener = (before: StaffUserState | undefined, after: StaffUserState) => void;
 
-export class StaffRoster implements JournalFollower {
+export class StaffRoster implements CheckpointedFollower {
+  readonly checkpointVersion = 1;
   private readonly users = new Map<string, StaffUserState>();
   private readonly listeners = new Set<RosterListener>();
+
+  /** Every user's state, as the staff user actor's own snapshot holds it. */
+  save(): StaffUserState[] {
+    return [...this.users.values()];
+  }
+
+  restore(data: unknown): void {
+    for (const user of data as StaffUserState[]) this.users.set(user.id, user);
+  }
 
   get(id: string): StaffUserState | undefined {
     const user = this.users.get(id);
