@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'billing-run': () => import('./bench/billing-run.ts'),
   'block-storm': () => import('./bench/block-storm.ts'),
   'dashboard-live': () => import('./bench/dashboard-live.ts'),
+  startup: () => import('./bench/startup.ts'),
 };
 
 const name = process.argv[2];

@@ -14,7 +14,7 @@ export function checkpointOptions(
     name,
     everyMs: services.config.checkpointIntervalMs,
     now: () => services.clock.now(),
-    onSaved: (position, ms) => log.debug({ position, ms: Math.round(ms) }, 'checkpoint saved'),
+    onSaved: (position, ms) => log.info({ position, ms: Math.round(ms) }, 'checkpoint saved'),
     onSaveFailed: (err) =>
       log.warn({ err }, 'checkpoint could not be saved: the next start reads more of the journal'),
   };

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -162,6 +163,20 @@ async function setUp(file: string): Promise<void> {
   );
 }
 
+/**
+ * The accounts' histories in a journal file: set up anew, or with BENCH_SETUP_CACHE set up
+ * once into the cache and copied from it each time (the startup bench reads the same cache).
+ */
+export async function prepareJournal(file: string): Promise<void> {
+  if (!SETUP_CACHE) return setUp(file);
+  const base = join(SETUP_CACHE, `billing-run-${ACCOUNTS}-${AGE_DAYS}d.sqlite`);
+  if (!existsSync(base)) {
+    mkdirSync(SETUP_CACHE, { recursive: true });
+    await setUp(base);
+  }
+  copyFileSync(base, file);
+}
+
 /** Runs this bench again in a child with the young generation set; false when this is that child. */
 function rerunWithSemiSpace(): boolean {
   const flag = '--max-semi-space-size';
@@ -190,12 +205,7 @@ export async function run(): Promise<void> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    if (SETUP_CACHE) {
-      // Iterating on the run: set up once into the cache, then start each time from a copy.
-      const base = join(SETUP_CACHE, `billing-run-${ACCOUNTS}-${AGE_DAYS}d.sqlite`);
-      if (!existsSync(base)) await setUp(base);
-      copyFileSync(base, file);
-    } else await setUp(file);
+    await prepareJournal(file);
     const commits = { count: 0, events: 0, ms: 0 };
     const journal = await openSqliteJournal({
       file,
