@@ -14,7 +14,9 @@ import type { Journal } from '../journal/types.ts';
 const PREFIX = 'projection:';
 /**
  * MongoDB refuses a document over 16 MB: a chunk of 4M UTF-16 code units is at most 12 MB of
- * UTF-8. A directory of a million accounts is some tens of MB of JSON.
+ * UTF-8, also once the engine has JSON-encoded it again (an escaped quote is two bytes, a
+ * Cyrillic letter two, any other unit at most three). A directory of a million accounts is
+ * ~140 MB of JSON.
  */
 export const CHECKPOINT_CHUNK_CHARS = 4_000_000;
 
