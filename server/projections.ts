@@ -17,6 +17,8 @@ export function checkpointOptions(
     onSaved: (position, ms) => log.info({ position, ms: Math.round(ms) }, 'checkpoint saved'),
     onSaveFailed: (err) =>
       log.warn({ err }, 'checkpoint could not be saved: the next start reads more of the journal'),
+    onRestoreFailed: (err) =>
+      log.error({ err }, 'checkpoint could not be restored: reading the whole journal instead'),
   };
 }
 

@@ -77,4 +77,18 @@ test('restored at any event, then the rest folded: the index of the whole journa
   ]);
 });
 
+test('reset: back to the empty index', () => {
+  const index = new BillingIndex();
+  for (const e of journal) index.stored(e);
+  index.reset();
+  assert.equal(index.save(), new BillingIndex().save());
+  assert.is(index.nextDueAt(), Number.POSITIVE_INFINITY);
+  for (const e of journal) index.stored(e);
+  index.built();
+  const whole = new BillingIndex();
+  for (const e of journal) whole.stored(e);
+  whole.built();
+  assert.equal(view(index), view(whole));
+});
+
 test.run();

@@ -121,6 +121,15 @@ export class BillingIndex implements CheckpointedFollower {
     for (let i = 0; i < ids.length; i++) this.put(ids[i]!, KINDS[kinds[i]!]!, dueAts[i]!);
   }
 
+  reset(): void {
+    this.slots.clear();
+    this.ids = [];
+    this.dueAts = new Float64Array(1024);
+    this.kinds = new Uint8Array(1024);
+    this.free.length = 0;
+    this.earliest = Number.POSITIVE_INFINITY;
+  }
+
   /** Sets an account from its live state (after a commit). */
   applyState(accountId: string, state: AccountState): void {
     const t = state.closedAt === null ? state.tariff : null;

@@ -47,6 +47,10 @@ class Sums implements CheckpointedFollower {
     Object.assign(this.totals, data);
   }
 
+  reset(): void {
+    for (const id of Object.keys(this.totals)) delete this.totals[id];
+  }
+
   private add(id: string, amount: number): void {
     this.totals[id] = (this.totals[id] ?? 0) + amount;
   }
@@ -158,6 +162,24 @@ test('chunks: a checkpoint larger than a chunk comes back whole; a torn one not 
   await saveCheckpoint(ctx.journal, 'big', { position: 9, data: torn }, 0, 16);
   assert.equal(await loadCheckpoint(ctx.journal, 'big'), { position: 9, data: torn });
   assert.is(await loadCheckpoint(ctx.journal, 'nothing'), undefined);
+});
+
+test('a restore that throws: every follower is reset and the whole journal read', async (ctx) => {
+  await add(ctx, 'a', 1, 2);
+  await (await followJournal(ctx.journal, ctx.system, [new Sums(), new Sums()], options())).stop();
+  const good = new Sums();
+  const broken = new Sums();
+  broken.restore = () => {
+    throw new Error('a bug');
+  };
+  const failures: unknown[] = [];
+  const checkpoint = { ...options().checkpoint!, onRestoreFailed: (e: unknown) => failures.push(e) };
+  const following = await followJournal(ctx.journal, ctx.system, [good, broken], { checkpoint });
+  assert.is(failures.length, 1);
+  assert.is(following.restoredFrom, null);
+  assert.equal(good.totals, { a: 3 }, 'restored, reset, then read again: not counted twice');
+  assert.equal(broken.totals, { a: 3 });
+  await following.stop();
 });
 
 test('every follower of a checkpointed group must be able to save', async (ctx) => {

@@ -36,6 +36,8 @@ export interface CheckpointedFollower extends JournalFollower {
   fits?(data: unknown): boolean;
   /** Called on a fresh follower, before any event, with data it saved and that fits. */
   restore(data: unknown): void;
+  /** Back to empty, as constructed: after a restore that threw, the build reads the whole journal. */
+  reset(): void;
 }
 
 export interface FollowOptions {
@@ -48,6 +50,8 @@ export interface FollowOptions {
     now(): number;
     onSaved?(position: number, ms: number): void;
     onSaveFailed?(error: unknown): void;
+    /** A checkpoint that fitted but could not be restored (a bug): the build reads the whole journal instead. */
+    onRestoreFailed?(error: unknown): void;
   };
   /** Events per journal read (default 20,000). */
   pageSize?: number;
@@ -125,8 +129,14 @@ export async function followJournal(
       const found = await loadCheckpoint(journal, checkpointing.name);
       if (found && usable(found, checkpointed) && found.position <= (await journal.lastPosition())) {
         const { states } = found.data as Saved;
-        for (let i = 0; i < checkpointed.length; i++) checkpointed[i]!.restore(states[i]);
-        after = restoredFrom = found.position;
+        try {
+          for (let i = 0; i < checkpointed.length; i++) checkpointed[i]!.restore(states[i]);
+          after = restoredFrom = found.position;
+        } catch (error) {
+          // Only a cache: a start must not fail on it.
+          for (const f of checkpointed) f.reset();
+          checkpointing.onRestoreFailed?.(error);
+        }
       }
     }
     const pageSize = options.pageSize ?? PAGE;

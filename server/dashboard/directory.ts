@@ -130,6 +130,14 @@ export class AccountDirectory implements CheckpointedFollower {
     return { subscribers, rows };
   }
 
+  reset(): void {
+    this.rows.clear();
+    this.list.length = 0;
+    this.subscribers.clear();
+    for (const status of Object.keys(this.counts) as Status[]) this.counts[status] = 0;
+    this.sorted.clear();
+  }
+
   /** Puts the rows back as the build left them, ready to fold the events after the checkpoint. */
   restore(data: unknown): void {
     const saved = data as SavedDirectory;

@@ -99,6 +99,8 @@ test('a checkpoint keeps the sums, and is not used in another time zone', () => 
     assert.equal(restored.hourly(date), whole.hourly(date), date);
   assert.equal(restored.kpi(), whole.kpi());
   assert.not.ok(new KpiBoard(new AccountDirectory(), clock, 'Asia/Vladivostok').fits(saved));
+  restored.reset();
+  assert.equal(restored.save(), new KpiBoard(new AccountDirectory(), clock).save());
 });
 
 test.run();

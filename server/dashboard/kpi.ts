@@ -72,6 +72,10 @@ export class KpiBoard implements CheckpointedFollower {
       this.days.set(date, { payments, charges });
   }
 
+  reset(): void {
+    this.days.clear();
+  }
+
   stored(stored: StoredEvent<Envelope>): void {
     if (splitKey(stored.key).kind === ACCOUNT)
       this.count(stored.data.event as AccountEvent, decidedAt(stored.data));

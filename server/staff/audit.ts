@@ -186,10 +186,10 @@ class Columns {
  */
 export class AuditLog implements CheckpointedFollower {
   readonly checkpointVersion = 1;
-  private readonly rows = new Columns();
-  private readonly actions = new Interned<string>();
-  private readonly objects = new Interned<string>();
-  private readonly causes = new Interned<Cause | undefined>();
+  private rows = new Columns();
+  private actions = new Interned<string>();
+  private objects = new Interned<string>();
+  private causes = new Interned<Cause | undefined>();
 
   constructor(
     private readonly roster: StaffRoster,
@@ -211,6 +211,13 @@ export class AuditLog implements CheckpointedFollower {
     this.actions.restore(saved.actions);
     this.objects.restore(saved.objects);
     this.causes.restore(saved.causes.map(([first, second, cause]) => [first, second, cause ?? undefined]));
+  }
+
+  reset(): void {
+    this.rows = new Columns();
+    this.actions = new Interned();
+    this.objects = new Interned();
+    this.causes = new Interned();
   }
 
   stored(s: StoredEvent<Envelope>): void {

@@ -33,6 +33,10 @@ export class StaffRoster implements CheckpointedFollower {
     for (const user of data as StaffUserState[]) this.users.set(user.id, user);
   }
 
+  reset(): void {
+    this.users.clear();
+  }
+
   get(id: string): StaffUserState | undefined {
     const user = this.users.get(id);
     return user?.exists ? user : undefined;
