@@ -178,6 +178,9 @@ test('a checkpoint, wherever it is taken, and the events after it give the row t
         assert.is(restored.count(status), whole.count(status), status);
       }
       assert.equal(restored.located(), whole.located());
+      restored.reset();
+      assert.equal(restored.save(), new AccountDirectory().save());
+      assert.is(restored.query({}).total, 0);
     }),
     { numRuns: 300 },
   );
