@@ -63,8 +63,13 @@ test('restored at any event, then the rest folded: the index of the whole journa
     const before = new BillingIndex();
     for (const e of journal.slice(0, split)) before.stored(e);
     before.built();
+    const copy = before.save();
+    const text = JSON.stringify(copy);
+    // A save is serialized over several turns while commits go on: it must be a copy.
+    before.stored(stored('1', { type: 'TariffCharged', end: T0 + 1000 * H } as Partial<AccountEvent>));
+    assert.is(JSON.stringify(copy), text);
     const restored = new BillingIndex();
-    restored.restore(JSON.parse(JSON.stringify(before.save())));
+    restored.restore(JSON.parse(text));
     for (const e of journal.slice(split)) restored.stored(e);
     restored.built();
     assert.equal(view(restored), view(whole), `checkpoint after ${split} events`);

@@ -25,6 +25,8 @@ class Sums implements CheckpointedFollower {
   checkpointVersion = 1;
   readonly totals: Record<string, number> = {};
   readonly storedPositions: number[] = [];
+  /** Every amount in journal order: a long array, which a save serializes in slices. */
+  readonly amounts: number[] = [];
 
   stored(e: StoredEvent<Envelope>): void {
     this.storedPositions.push(e.position);
@@ -40,19 +42,23 @@ class Sums implements CheckpointedFollower {
   }
 
   save(): unknown {
-    return { ...this.totals };
+    return { ...this.totals, amounts: [...this.amounts] };
   }
 
   restore(data: unknown): void {
-    Object.assign(this.totals, data);
+    const { amounts, ...totals } = data as Record<string, number> & { amounts: number[] };
+    Object.assign(this.totals, totals);
+    this.amounts.push(...amounts);
   }
 
   reset(): void {
     for (const id of Object.keys(this.totals)) delete this.totals[id];
+    this.amounts.length = 0;
   }
 
   private add(id: string, amount: number): void {
     this.totals[id] = (this.totals[id] ?? 0) + amount;
+    this.amounts.push(amount);
   }
 }
 
@@ -115,8 +121,36 @@ test('a checkpoint is taken as of the last commit the followers saw', async (ctx
   await following.checkpoint();
   const found = await loadCheckpoint(ctx.journal, 'sums');
   assert.is(found?.position, await ctx.journal.lastPosition());
-  assert.equal(found?.data, { versions: [1], states: [{ a: 3, b: 5, c: 9 }] });
+  const { versions, states } = found?.data as { versions: number[]; states: Record<string, unknown>[] };
+  assert.equal(versions, [1]);
+  const { amounts, ...totals } = states[0]!;
+  assert.equal(totals, { a: 3, b: 5, c: 9 });
+  assert.equal((amounts as number[]).sort(), [1, 2, 5, 9]);
   await following.stop();
+});
+
+test('a checkpoint is of the position its save began at; stop saves what came after', async (ctx) => {
+  const sums = new Sums();
+  const following = await followJournal(ctx.journal, ctx.system, [sums], options());
+  // Long enough to be serialized over several turns of the event loop.
+  await ctx.system.ask(tallyKind, 'a', {
+    type: 'add-many',
+    amounts: Array.from({ length: 12_000 }, () => 1),
+  });
+  const position = await ctx.journal.lastPosition();
+  const saving = following.checkpoint();
+  await add(ctx, 'a', 1_000_000);
+  await add(ctx, 'b', 5);
+  await saving;
+  const found = await loadCheckpoint(ctx.journal, 'sums');
+  assert.is(found?.position, position);
+  const [state] = (found?.data as { states: { a: number; amounts: number[] }[] }).states;
+  assert.is(state?.a, 12_000);
+  assert.is(state?.amounts.length, 12_000);
+  await following.stop();
+  const again = await followJournal(ctx.journal, ctx.system, [new Sums()], options());
+  assert.is(again.restoredFrom, position + 2, 'stop saved the rest');
+  await again.stop();
 });
 
 test('another version, or a checkpoint past the end of the journal, is not used', async (ctx) => {

@@ -31,6 +31,10 @@ export interface CheckpointedFollower extends JournalFollower {
    * state, changes: a checkpoint saved by another version is not used.
    */
   readonly checkpointVersion: number;
+  /**
+   * The state as plain JSON data, made of copies or of values never changed in place: it is
+   * serialized over several turns of the event loop while commits go on changing the follower.
+   */
   save(): unknown;
   /** Whether saved data still fits this follower's settings (say, the time zone it sums by). */
   fits?(data: unknown): boolean;

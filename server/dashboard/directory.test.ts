@@ -166,7 +166,13 @@ test('a checkpoint, wherever it is taken, and the events after it give the row t
         before.built();
       }
       const restored = new AccountDirectory();
-      restored.restore(JSON.parse(JSON.stringify(before.save())));
+      const copy = before.save();
+      const text = JSON.stringify(copy);
+      // A save is serialized over several turns while commits go on: it must be a copy.
+      before.live(...live('account', '100001', { ...h.state, balance: h.state.balance + 1, holds: {} }));
+      before.live(...live('subscriber', 'S1', { ...initialSubscriber('S1'), exists: true, name: 'Другой' }));
+      assert.is(JSON.stringify(copy), text);
+      restored.restore(JSON.parse(text));
       for (const e of events.slice(split)) restored.stored(e);
       restored.built();
       const whole = new AccountDirectory();

@@ -90,7 +90,12 @@ test('a checkpoint keeps the sums, and is not used in another time zone', () => 
   for (const e of events) whole.stored(e);
   const before = new KpiBoard(new AccountDirectory(), clock);
   for (const e of events.slice(0, 3)) before.stored(e);
-  const saved = JSON.parse(JSON.stringify(before.save())) as unknown;
+  const copy = before.save();
+  const text = JSON.stringify(copy);
+  // A save is serialized over several turns while events go on: it must be a copy.
+  before.stored(stored({ type: 'ToppedUp', amount: 1_000 }, Date.UTC(2026, 5, 1, 7, 30)));
+  assert.is(JSON.stringify(copy), text);
+  const saved = JSON.parse(text) as unknown;
   const restored = new KpiBoard(new AccountDirectory(), clock);
   assert.ok(restored.fits(saved));
   restored.restore(saved);

@@ -58,7 +58,7 @@ export class KpiBoard implements CheckpointedFollower {
   save(): { timeZone: string; days: SavedDay[] } {
     return {
       timeZone: this.timeZone,
-      days: [...this.days].map(([date, day]) => [date, day.payments, day.charges]),
+      days: [...this.days].map(([date, day]) => [date, [...day.payments], [...day.charges]]),
     };
   }
 
