@@ -27,7 +27,7 @@ test('defaults: an empty environment gives a working config', () => {
     billingMaxCatchUp: 744,
     billingConcurrency: 200,
     billingIntervalMs: 3600000,
-    checkpointIntervalMs: 3600000,
+    checkpointIntervalMs: 600000,
     mapTileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
     mapTileAttribution: '© OpenStreetMap contributors',
   });
