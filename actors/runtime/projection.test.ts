@@ -153,6 +153,28 @@ test('a checkpoint is of the position its save began at; stop saves what came af
   await again.stop();
 });
 
+test('saves one at a time, whoever asks; a save that throws is reported, not thrown', async (ctx) => {
+  const sums = new Sums();
+  const failures: unknown[] = [];
+  const checkpoint = { ...options().checkpoint!, onSaveFailed: (e: unknown) => failures.push(e) };
+  const following = await followJournal(ctx.journal, ctx.system, [sums], { checkpoint });
+  await ctx.system.ask(tallyKind, 'a', { type: 'add-many', amounts: Array.from({ length: 12_000 }, () => 1) });
+  const first = following.checkpoint();
+  await add(ctx, 'a', 5);
+  await Promise.all([first, following.checkpoint(), following.checkpoint()]);
+  const found = await loadCheckpoint(ctx.journal, 'sums');
+  assert.is(found?.position, await ctx.journal.lastPosition(), 'whole, and of the last position');
+  assert.is(failures.length, 0);
+
+  await add(ctx, 'a', 1);
+  sums.save = () => {
+    throw new Error('a bug');
+  };
+  await following.checkpoint();
+  assert.is(failures.length, 1);
+  await following.stop();
+});
+
 test('another version, or a checkpoint past the end of the journal, is not used', async (ctx) => {
   await add(ctx, 'a', 1, 2);
   await (await followJournal(ctx.journal, ctx.system, [new Sums()], options())).stop();

@@ -166,26 +166,32 @@ export async function followJournal(
   }
 
   let savedAt = restoredFrom ?? -1;
+  /** One save at a time: two would write chunks under the same keys. */
   let saving: Promise<void> | undefined;
-  const checkpoint = async (): Promise<void> => {
+  const save = async (position: number): Promise<void> => {
     if (!checkpointing) return;
-    await saving;
-    if (seen === savedAt) return;
-    const position = seen;
     const started = performance.now();
-    // Taken in this very turn of the event loop: the states are those of `position`.
-    const data: Saved = {
-      versions: checkpointed.map((f) => f.checkpointVersion),
-      states: checkpointed.map((f) => f.save()),
-    };
-    saving = saveCheckpoint(journal, checkpointing.name, { position, data }, checkpointing.now()).then(
-      () => {
-        savedAt = position;
-        checkpointing.onSaved?.(position, performance.now() - started);
-      },
-      (error: unknown) => checkpointing.onSaveFailed?.(error),
-    );
-    await saving;
+    try {
+      // Taken in this very turn of the event loop: the states are those of `position`.
+      const data: Saved = {
+        versions: checkpointed.map((f) => f.checkpointVersion),
+        states: checkpointed.map((f) => f.save()),
+      };
+      await saveCheckpoint(journal, checkpointing.name, { position, data }, checkpointing.now());
+      savedAt = position;
+      checkpointing.onSaved?.(position, performance.now() - started);
+    } catch (error) {
+      checkpointing.onSaveFailed?.(error);
+    }
+  };
+  const checkpoint = async (): Promise<void> => {
+    while (saving) await saving;
+    if (!checkpointing || seen === savedAt) return;
+    const current = save(seen).finally(() => {
+      saving = undefined;
+    });
+    saving = current;
+    await current;
   };
   const timer = checkpointing ? setInterval(() => void checkpoint(), checkpointing.everyMs) : undefined;
   timer?.unref();
