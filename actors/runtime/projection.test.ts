@@ -121,7 +121,7 @@ test('a checkpoint is taken as of the last commit the followers saw', async (ctx
   await following.checkpoint();
   const found = await loadCheckpoint(ctx.journal, 'sums');
   assert.is(found?.position, await ctx.journal.lastPosition());
-  const { versions, states } = found?.data as { versions: number[]; states: Record<string, unknown>[] };
+  const { versions, states } = found!.data as { versions: number[]; states: Record<string, unknown>[] };
   assert.equal(versions, [1]);
   const { amounts, ...totals } = states[0]!;
   assert.equal(totals, { a: 3, b: 5, c: 9 });
@@ -144,7 +144,7 @@ test('a checkpoint is of the position its save began at; stop saves what came af
   await saving;
   const found = await loadCheckpoint(ctx.journal, 'sums');
   assert.is(found?.position, position);
-  const [state] = (found?.data as { states: { a: number; amounts: number[] }[] }).states;
+  const [state] = (found!.data as { states: { a: number; amounts: number[] }[] }).states;
   assert.is(state?.a, 12_000);
   assert.is(state?.amounts.length, 12_000);
   await following.stop();
@@ -158,7 +158,10 @@ test('saves one at a time, whoever asks; a save that throws is reported, not thr
   const failures: unknown[] = [];
   const checkpoint = { ...options().checkpoint!, onSaveFailed: (e: unknown) => failures.push(e) };
   const following = await followJournal(ctx.journal, ctx.system, [sums], { checkpoint });
-  await ctx.system.ask(tallyKind, 'a', { type: 'add-many', amounts: Array.from({ length: 12_000 }, () => 1) });
+  await ctx.system.ask(tallyKind, 'a', {
+    type: 'add-many',
+    amounts: Array.from({ length: 12_000 }, () => 1),
+  });
   const first = following.checkpoint();
   await add(ctx, 'a', 5);
   await Promise.all([first, following.checkpoint(), following.checkpoint()]);
