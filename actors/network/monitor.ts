@@ -48,7 +48,7 @@ export interface MonitorOptions {
 
 export class DeviceMonitor {
   private readonly last = new Map<string, DeviceCheck>();
-  private readonly inFlight = new Map<string, Promise<HealthReport>>();
+  private readonly inFlight = new Map<string, { report: Promise<HealthReport>; full: boolean }>();
   private readonly listeners = new Set<(deviceId: string, check: DeviceCheck) => void>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -65,7 +65,7 @@ export class DeviceMonitor {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.inFlight.values()].map((c) => c.report));
   }
 
   lastCheck(deviceId: string): DeviceCheck | undefined {
@@ -97,13 +97,23 @@ export class DeviceMonitor {
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 8, records.length) }, worker));
   }
 
-  /** Checks of one router never overlap: a second caller gets the one running. */
+  /**
+   * Checks of one router never overlap: a second caller gets the one running, unless it wants
+   * a full check and the one running only touches the TCP port (a router that refused our
+   * login): then it waits for that one and gets its own.
+   */
   private run(record: DeviceRecord, full: boolean): Promise<HealthReport> {
     const running = this.inFlight.get(record.id);
-    if (running) return running;
-    const p = this.checkOnce(record, full).finally(() => this.inFlight.delete(record.id));
-    this.inFlight.set(record.id, p);
-    return p;
+    if (running && (running.full || !full)) return running.report;
+    if (running) return running.report.catch(() => undefined).then(() => this.run(record, full));
+    const entry = {
+      full,
+      report: this.checkOnce(record, full).finally(() => {
+        if (this.inFlight.get(record.id) === entry) this.inFlight.delete(record.id);
+      }),
+    };
+    this.inFlight.set(record.id, entry);
+    return entry.report;
   }
 
   private async checkOnce(record: DeviceRecord, full: boolean): Promise<HealthReport> {
