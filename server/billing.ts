@@ -39,7 +39,7 @@ export async function startBilling(services: AbonentServices): Promise<Backgroun
   }).then(
     ({ index, following }) => {
       closeIndex = following.stop;
-      logBuild(services, 'billing-index', following, buildStarted);
+      logBuild(services, 'billing-index', following, buildStarted, { accounts: index.size });
       const billingClock = new BillingClock({
         system,
         index,
@@ -51,7 +51,6 @@ export async function startBilling(services: AbonentServices): Promise<Backgroun
         maxSleepMs: config.billingIntervalMs,
       });
       billing.clock = billingClock;
-      billingLog.info({ accounts: index.size }, 'billing index built');
       billingClock.start();
     },
     (error: unknown) => {

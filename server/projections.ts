@@ -27,9 +27,12 @@ export function logBuild(
   name: string,
   following: Following,
   startedAt: number,
+  /** What the read models hold, for the log line. */
+  size: Record<string, number> = {},
 ): void {
   services.log.info(
     {
+      ...size,
       component: 'projections',
       projection: name,
       restoredFrom: following.restoredFrom,
