@@ -43,9 +43,9 @@ const chunkKey = (name: string, i: number) => `${PREFIX}${name}#${i}`;
 type Store = Pick<Journal, 'takeSnapshot' | 'latestSnapshot'>;
 
 /**
- * Array elements serialized per turn of the event loop. A directory row is ~140 bytes of
- * JSON: a slice holds requests for a few milliseconds, where the whole of a million-account
- * directory held them for seconds.
+ * Array elements serialized per turn of the event loop: a slice of a column (or of 5,000
+ * audit entries, subscribers' phones…) holds requests for a millisecond or so, where a
+ * million-account directory written in one go held them for seconds.
  */
 const SLICE = 5_000;
 
