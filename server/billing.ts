@@ -32,14 +32,13 @@ export async function startBilling(services: AbonentServices): Promise<Backgroun
   // The index is read from the journal after its checkpoint (all of it without one): at a
   // million accounts that can take a while, and nothing else waits for it. The server gets
   // ready meanwhile; the catch-up run follows the build.
-  const buildStarted = performance.now();
   const built = openBillingIndex(journal, system, {
     cancelled: () => stopping,
     checkpoint: checkpointOptions('billing-index', services),
   }).then(
     ({ index, following }) => {
       closeIndex = following.stop;
-      logBuild(services, 'billing-index', following, buildStarted, { accounts: index.size });
+      logBuild(services, 'billing-index', following, { accounts: index.size });
       const billingClock = new BillingClock({
         system,
         index,

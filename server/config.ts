@@ -1,3 +1,5 @@
+import { DEFAULT_SNAPSHOT_EVERY } from '../actors/runtime/system.ts';
+
 // Configuration comes from the environment only, is checked once at start, and a bad value
 // stops the process with a message naming the variable (exit code 2, see main.ts).
 //
@@ -204,7 +206,7 @@ export const configVariables = [
   v({
     name: 'SNAPSHOT_EVERY',
     key: 'snapshotEvery',
-    default: '500',
+    default: String(DEFAULT_SNAPSHOT_EVERY),
     description: 'An actor snapshots its state after this many events',
     parse: integer(1),
   }),

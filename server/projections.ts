@@ -26,7 +26,6 @@ export function logBuild(
   services: Pick<AbonentServices, 'log'>,
   name: string,
   following: Following,
-  startedAt: number,
   /** What the read models hold, for the log line. */
   size: Record<string, number> = {},
 ): void {
@@ -38,7 +37,7 @@ export function logBuild(
       restoredFrom: following.restoredFrom,
       eventsRead: following.eventsRead,
       upTo: following.builtUpTo,
-      ms: Math.round(performance.now() - startedAt),
+      ms: Math.round(following.buildMs),
     },
     following.restoredFrom === null
       ? `${name} read models built from the whole journal`

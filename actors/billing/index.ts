@@ -36,11 +36,6 @@ export interface BillingEntry {
 const KIND_CODES: Record<BillingKind, number> = { monthly: 0, daily: 1, hourly: 2 };
 const KINDS: readonly BillingKind[] = ['monthly', 'daily', 'hourly'];
 
-/**
- * Kept as columns (a slot per account: id, due instant, kind) rather than an object per
- * account: at a million accounts that is a million objects fewer for every full GC to mark,
- * and finding the due ones is one pass over a Float64Array.
- */
 /** The index as a checkpoint keeps it: the accounts with a tariff, each with its kind and due instant. */
 interface SavedIndex {
   ids: string[];
@@ -48,6 +43,11 @@ interface SavedIndex {
   dueAts: number[];
 }
 
+/**
+ * Kept as columns (a slot per account: id, due instant, kind) rather than an object per
+ * account: at a million accounts that is a million objects fewer for every full GC to mark,
+ * and finding the due ones is one pass over a Float64Array.
+ */
 export class BillingIndex implements CheckpointedFollower {
   readonly checkpointVersion = 1;
   private readonly slots = new Map<string, number>();

@@ -13,6 +13,22 @@ import type { RuntimeMetrics } from './metrics.ts';
 export type AnyKind = ActorKind<any, any, any, any>;
 
 /** What a snapshot holds besides the kind's own state. */
+/**
+ * Events between an actor's snapshots: its kind's cadence for this state, at least as many as
+ * the applied keys every snapshot carries (~170 bytes each, about half an event: spread over
+ * the events waited for, a snapshot's keys cost less than those events), and never more than
+ * the system's.
+ */
+export function snapshotInterval<S>(
+  kind: { snapshotEvery?(state: S): number },
+  state: S,
+  appliedKeys: number,
+  systemEvery: number,
+): number {
+  if (kind.snapshotEvery === undefined) return systemEvery;
+  return Math.min(systemEvery, Math.max(kind.snapshotEvery(state), appliedKeys));
+}
+
 export interface SnapshotData<S = unknown> {
   state: S;
   applied: AppliedEntry[];
@@ -350,16 +366,8 @@ export class ActorCell {
     }
   };
 
-  /**
-   * Events between this actor's snapshots: its kind's cadence, at least as many as the applied
-   * keys every snapshot carries (~170 bytes each, about half an event: spread over the events
-   * waited for, a snapshot's keys cost less than those events), and never more than the
-   * system's.
-   */
   private snapshotInterval(): number {
-    const { kind, env } = this;
-    if (kind.snapshotEvery === undefined) return env.snapshotEvery;
-    return Math.min(env.snapshotEvery, Math.max(kind.snapshotEvery(this.state), this.applied.size));
+    return snapshotInterval(this.kind, this.state, this.applied.size, this.env.snapshotEvery);
   }
 
   /** A method, not a closure made per command: with keepNames each of those cost a defineProperty. */

@@ -72,6 +72,8 @@ export interface Following {
   readonly restoredFrom: number | null;
   /** Journal events read by the build. */
   readonly eventsRead: number;
+  /** How long the build took, checkpoint included. */
+  readonly buildMs: number;
   /** Saves a checkpoint now (when one is configured and events came since the last). */
   checkpoint(): Promise<void>;
   /** Saves a last checkpoint (when configured), then stops following. */
@@ -112,6 +114,7 @@ export async function followJournal(
   followers: readonly JournalFollower[],
   options: FollowOptions = {},
 ): Promise<Following> {
+  const buildStarted = performance.now();
   const checkpointing = options.checkpoint;
   const checkpointed = checkpointing ? asCheckpointed(followers, checkpointing.name) : [];
   let held: { events: LiveEvent[]; state: unknown }[] | undefined = [];
@@ -165,6 +168,7 @@ export async function followJournal(
     throw error;
   }
 
+  const buildMs = performance.now() - buildStarted;
   let savedAt = restoredFrom ?? -1;
   /** One save at a time: two would write chunks under the same keys. */
   let saving: Promise<void> | undefined;
@@ -199,6 +203,7 @@ export async function followJournal(
     builtUpTo: after,
     restoredFrom,
     eventsRead,
+    buildMs,
     checkpoint,
     stop: async () => {
       clearInterval(timer);

@@ -21,7 +21,7 @@ import { BILLING_TOPIC, type BillingProgress } from '../../actors/billing/run.ts
 import { openSqliteJournal } from '../../actors/journal/sqlite.ts';
 import type { NewEvent, StoredSnapshot } from '../../actors/journal/types.ts';
 import { LocalBus } from '../../actors/runtime/bus.ts';
-import type { SnapshotData } from '../../actors/runtime/cell.ts';
+import { type SnapshotData, snapshotInterval } from '../../actors/runtime/cell.ts';
 import { ManualClock } from '../../actors/runtime/clock.ts';
 import { type Envelope, envelope } from '../../actors/runtime/envelope.ts';
 import { type Cause, isRejected } from '../../actors/runtime/kind.ts';
@@ -91,10 +91,7 @@ function history(id: string): { events: NewEvent<Envelope>[]; snapshot?: StoredS
       state = accountKind.evolve(state, event);
       events.push({ sequenceNumber: events.length + 1, createdAt: now, data: envelope(event, cause, now) });
       // Where the runtime would have taken one (no applied keys here: ticks carry none).
-      const every = Math.min(
-        DEFAULT_SNAPSHOT_EVERY,
-        accountKind.snapshotEvery?.(state) ?? DEFAULT_SNAPSHOT_EVERY,
-      );
+      const every = snapshotInterval(accountKind, state, 0, DEFAULT_SNAPSHOT_EVERY);
       if (events.length - (snapshot?.sequenceNumber ?? 0) >= every) {
         snapshot = {
           key: `account:${id}`,

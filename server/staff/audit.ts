@@ -77,8 +77,8 @@ class Interned<T> {
   }
 
   /** Into an empty table: the same values get the same numbers. */
-  restore(saved: [string, string, T][], revive: (value: T) => T = (v) => v): void {
-    for (const [first, second, value] of saved) this.of(first, second, () => revive(value));
+  restore(saved: [string, string, T][]): void {
+    for (const [first, second, value] of saved) this.of(first, second, () => value);
   }
 
   of(first: string, second: string, make: () => T): number {

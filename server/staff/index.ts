@@ -51,14 +51,13 @@ export class StaffArea {
   /** Builds the projections from the journal and loads (or makes) the signing keys. */
   async start(): Promise<void> {
     const { journal, system, bus } = this.services;
-    const started = performance.now();
     this.following = await followJournal(
       journal,
       system,
       [this.roster, this.audit, this.directory, this.kpi],
       { checkpoint: checkpointOptions('staff', this.services) },
     );
-    logBuild(this.services, 'staff', this.following, started);
+    logBuild(this.services, 'staff', this.following);
     this.offBilling = bus.subscribe(BILLING_TOPIC, (message) =>
       this.kpi.billingProgress(message.event as BillingProgress),
     );
